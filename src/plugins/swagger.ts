@@ -1,0 +1,45 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+export const OPENAPI_INFO = {
+  title: 'Hindsight',
+  version: '1.0.0',
+  description:
+    'Closes the feedback loop of machine-learning models in production: log predictions, record outcomes, ' +
+    'measure models on live outcomes, detect drift, retrain, promote or roll back.\n\n' +
+    'Authenticate with **Authorize** and an API key (`Authorization: Bearer hs_…`). Errors are RFC 9457 ' +
+    '`application/problem+json`.',
+};
+
+const TAGS = [
+  { name: 'models', description: 'Register and configure models' },
+  { name: 'versions', description: 'Model versions: registry, promotion, rollback' },
+  { name: 'predictions', description: 'Log predictions, single or in batches, and read them back' },
+  { name: 'outcomes', description: 'Record what actually happened' },
+  { name: 'api-keys', description: 'API keys and their scopes (admin)' },
+  { name: 'ops', description: 'Liveness, readiness and the API description' },
+];
+
+export async function registerSwagger(app: FastifyInstance, publicUrl: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: OPENAPI_INFO,
+      servers: [{ url: publicUrl }],
+      tags: TAGS,
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `hs_XXXXXXXX_…`, or HINDSIGHT_ADMIN_KEY' },
+        },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: true },
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
+}

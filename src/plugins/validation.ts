@@ -26,7 +26,16 @@ export function registerValidation(app: FastifyInstance): void {
     const required = (schema as { required?: string[] }).required ?? [];
     if (httpPart !== 'body' || required.length > 0) return validate;
     // A body whose every field is optional may be left out entirely (`curl -X POST` without -d).
-    return (data: unknown) => (data === null ? { value: {} } : validate(data));
+    const optionalBody = Object.assign(
+      (data: unknown) => {
+        if (data === null) return { value: {} };
+        const valid = validate(data);
+        optionalBody.errors = validate.errors;
+        return valid;
+      },
+      { errors: null as typeof validate.errors },
+    );
+    return optionalBody;
   });
 }
 
@@ -85,7 +94,7 @@ const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
  * The full walk only runs when the raw text mentions one of the keys.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   const parse = (_request: unknown, text: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
       const raw = text as string;
       if (raw.trim() === '') return done(invalidField('/body', 'must not be empty'), undefined);

@@ -5,6 +5,7 @@ import { createDatabase, type Database } from './db/client.js';
 import { readMigrations } from './db/migrate.js';
 import { PartitionManager } from './db/partitions.js';
 import { ApiKeysRepository } from './db/repositories/api-keys.js';
+import { CatalogRepository } from './db/repositories/catalog.js';
 import { ModelsRepository } from './db/repositories/models.js';
 import { OutcomesRepository } from './db/repositories/outcomes.js';
 import { PredictionsRepository } from './db/repositories/predictions.js';
@@ -53,18 +54,19 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
     return503OnClosing: true,
   });
 
-  const db = createDatabase(config.databaseUrl, config.databasePoolSize, (error) => app.log.warn({ err: error }, 'idle database connection lost'));
+  const db = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, queryTimeoutMs: config.databaseQueryTimeoutMs }, (error) => app.log.warn({ err: error }, 'idle database connection lost'));
   app.addHook('onClose', () => db.close());
   const partitions = new PartitionManager(db.pool);
   const modelsRepo = new ModelsRepository(db.prisma);
-  const catalog = new ModelCatalog(modelsRepo);
+  const catalog = new ModelCatalog(new CatalogRepository(db.pool));
   const predictionsRepo = new PredictionsRepository(db.pool, partitions);
   const keys = new ApiKeyService(new ApiKeysRepository(db.prisma), config.adminKey, (error) => app.log.warn({ err: error }, 'could not record key use'));
   const models = new ModelService(modelsRepo, catalog);
   const health = new HealthService(db.pool, (await readMigrations()).map((m) => m.name));
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   registerJsonParser(app);
   registerValidation(app);

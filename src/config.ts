@@ -14,6 +14,8 @@ export interface Config {
   /** Base URL under which clients (and trainers, for callbacks) reach this service. */
   publicUrl: string;
   databasePoolSize: number;
+  /** Client-side bound on one query, so that requests fail (503) instead of hanging on an unresponsive database. */
+  databaseQueryTimeoutMs: number;
   bodyLimitBytes: number;
   embeddedDataDir: string;
   embeddedPort: number;
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel,
     publicUrl,
     databasePoolSize: integer('DATABASE_POOL_SIZE', 20, 1, 500),
+    databaseQueryTimeoutMs: integer('DATABASE_QUERY_TIMEOUT_MS', 60_000, 100, 3_600_000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     embeddedDataDir: read('EMBEDDED_PG_DATA_DIR') ?? '.data/postgres',
     embeddedPort: integer('EMBEDDED_PG_PORT', 54329, 1, 65535),

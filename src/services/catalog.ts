@@ -1,16 +1,10 @@
-import type { ModelsRepository, ModelWithProduction } from '../db/repositories/models.js';
-import { defaultPositiveLabel, type ModelSpec, type Task } from '../domain/model-spec.js';
+import type { CatalogRepository, ModelRow } from '../db/repositories/catalog.js';
+import { defaultPositiveLabel, type ModelSpec } from '../domain/model-spec.js';
 import { NotFoundError } from '../errors.js';
 
 const MODEL_TTL_MS = 5_000;
 
-export const specOf = (m: ModelWithProduction): ModelSpec => ({
-  id: m.id,
-  name: m.name,
-  task: m.task as Task,
-  labels: m.labels,
-  positiveLabel: defaultPositiveLabel(m.task as Task, m.labels, m.positiveLabel),
-});
+const specOf = (m: ModelRow): ModelSpec => ({ ...m, positiveLabel: defaultPositiveLabel(m.task, m.labels, m.positiveLabel) });
 
 /**
  * Cached read side of the registry for the ingestion path: model specs by name (for a few seconds, as a
@@ -19,19 +13,29 @@ export const specOf = (m: ModelWithProduction): ModelSpec => ({
  */
 export class ModelCatalog {
   private readonly models = new Map<string, { spec: ModelSpec | null; until: number }>();
+  private readonly loading = new Map<string, Promise<ModelSpec | null>>();
   private readonly versionIds = new Map<string, string>();
   private readonly versionNamesById = new Map<string, string>();
 
-  constructor(private readonly repo: ModelsRepository) {}
+  constructor(private readonly repo: CatalogRepository) {}
 
   async find(name: string): Promise<ModelSpec | null> {
-    const now = Date.now();
     const cached = this.models.get(name);
-    if (cached && cached.until > now) return cached.spec;
-    const model = await this.repo.findByName(name);
+    if (cached && cached.until > Date.now()) return cached.spec;
+    // Under load many requests see the entry expire at once: let them share one query.
+    let pending = this.loading.get(name);
+    if (!pending) {
+      pending = this.load(name).finally(() => this.loading.delete(name));
+      this.loading.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async load(name: string): Promise<ModelSpec | null> {
+    const model = await this.repo.model(name);
     const spec = model ? specOf(model) : null;
     if (this.models.size > 10_000) this.models.clear();
-    this.models.set(name, { spec, until: now + (spec ? MODEL_TTL_MS : 1_000) });
+    this.models.set(name, { spec, until: Date.now() + (spec ? MODEL_TTL_MS : 1_000) });
     return spec;
   }
 
@@ -49,10 +53,15 @@ export class ModelCatalog {
     const key = `${modelId}/${name}`;
     const cached = this.versionIds.get(key);
     if (cached) return cached;
-    const version = await this.repo.findVersion(modelId, name);
-    if (!version) return undefined;
-    this.remember(version.id, key, name);
-    return version.id;
+    const id = await this.repo.versionId(modelId, name);
+    if (!id) return undefined;
+    this.remember(id, key, name);
+    return id;
+  }
+
+  /** The name of a version already seen by this process, without a query; undefined when unknown. */
+  cachedVersionName(id: string): string | undefined {
+    return this.versionNamesById.get(id);
   }
 
   async versionNames(ids: Iterable<string | null>): Promise<Map<string, string>> {

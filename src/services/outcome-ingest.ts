@@ -71,6 +71,10 @@ export class OutcomeIngestService {
         refs.push({ index, predictionId: body.predictionId });
         continue;
       }
+      if (!canAccessModel(principal, body.model!)) {
+        fail(index, new ForbiddenError(`this API key cannot write outcomes of model "${body.model}"`));
+        continue;
+      }
       const model = await this.catalog.find(body.model!);
       if (!model) fail(index, new NotFoundError('model', body.model!, `${prefix}/model`));
       else refs.push({ index, modelId: model.id, externalId: body.externalId! });

@@ -1,6 +1,7 @@
-import type { NewPrediction, PredictionsRepository, StoredKey } from '../db/repositories/predictions.js';
+import type { NewPrediction, PredictionRecord, PredictionsRepository } from '../db/repositories/predictions.js';
 import { canAccessModel, type Principal } from '../domain/access.js';
-import { canonicalJson, sha256Hex, uuidv7 } from '../domain/ids.js';
+import { uuidv7 } from '../domain/ids.js';
+import { isSamePrediction } from '../domain/prediction-identity.js';
 import type { ModelSpec } from '../domain/model-spec.js';
 import { learnFromOutcome } from '../domain/outcome-rules.js';
 import { checkPrediction, type PredictionBody } from '../domain/prediction-rules.js';
@@ -56,13 +57,14 @@ export class PredictionIngestService {
         continue;
       }
       const body = bodies[index] as PredictionBody;
+      // Access first, so that a key limited to some models cannot probe which other models exist.
+      if (!canAccessModel(principal, body.model)) {
+        fail(index, new ForbiddenError(`this API key cannot write predictions of model "${body.model}"`));
+        continue;
+      }
       const model = models.get(body.model);
       if (!model) {
         fail(index, new NotFoundError('model', body.model, `${prefix}/model`));
-        continue;
-      }
-      if (!canAccessModel(principal, model.name)) {
-        fail(index, new ForbiddenError(`this API key cannot write predictions of model "${model.name}"`));
         continue;
       }
       const { value, violations } = checkPrediction(body, model, now, prefix);
@@ -104,7 +106,6 @@ export class PredictionIngestService {
           unit: body.unit ?? null,
           features: body.features,
           ...value,
-          bodyHash: sha256Hex(canonicalJson(body)),
           outcome,
         },
       });
@@ -154,34 +155,34 @@ export class PredictionIngestService {
     return valid;
   }
 
-  /** Items that were not inserted collide with a stored prediction: the same body is a retry, another is a conflict. */
+  /** Items that were not inserted collide with a stored prediction: the same content is a retry, other content a conflict. */
   private async classifyExisting(rest: Candidate[], results: ItemResult[], prefixOf: (i: number) => string): Promise<void> {
-    const keys = await this.repo.findKeys(
+    const stored = await this.repo.findExisting(
       rest.filter((c) => c.body.id !== undefined).map((c) => c.row.id),
       rest.filter((c) => c.row.externalId !== null).map((c) => ({ modelId: c.row.modelId, externalId: c.row.externalId! })),
     );
-    const byId = new Map<string, StoredKey>(keys.map((k) => [k.id, k]));
-    const byExternal = new Map<string, StoredKey>(keys.filter((k) => k.externalId !== null).map((k) => [`${k.modelId}\u0000${k.externalId}`, k]));
+    const byId = new Map<string, PredictionRecord>(stored.map((p) => [p.id, p]));
+    const byExternal = new Map<string, PredictionRecord>(stored.filter((p) => p.externalId !== null).map((p) => [`${p.modelId}\u0000${p.externalId}`, p]));
     for (const c of rest) {
       const prefix = prefixOf(c.index);
       const sameId = c.body.id !== undefined ? byId.get(c.row.id) : undefined;
       const sameExternal = c.row.externalId !== null ? byExternal.get(`${c.row.modelId}\u0000${c.row.externalId}`) : undefined;
-      const stored = sameId ?? sameExternal;
+      const existing = sameId ?? sameExternal;
       let error: HttpError;
-      if (!stored) {
+      if (!existing) {
         error = new ServiceUnavailableError('the prediction collided with a concurrent write that did not complete; retry it', 1);
-      } else if (stored.bodyHash === c.row.bodyHash) {
-        results[c.index] = { index: c.index, status: 'duplicate', id: stored.id };
+      } else if (isSamePrediction(c.body, existing) && (!sameId || !sameExternal || sameId === sameExternal)) {
+        results[c.index] = { index: c.index, status: 'duplicate', id: existing.id };
         continue;
       } else if (sameId) {
-        error = new ConflictError(`prediction "${stored.id}" already exists with a different body`, [{ path: `${prefix}/id`, message: 'is already used by a different prediction' }], {
-          existingId: stored.id,
+        error = new ConflictError(`prediction "${existing.id}" already exists with a different body`, [{ path: `${prefix}/id`, message: 'is already used by a different prediction' }], {
+          existingId: existing.id,
         });
       } else {
         error = new ConflictError(
-          `externalId "${c.row.externalId}" of model "${c.model.name}" already belongs to prediction "${stored.id}" with a different body`,
+          `externalId "${c.row.externalId}" of model "${c.model.name}" already belongs to prediction "${existing.id}" with a different body`,
           [{ path: `${prefix}/externalId`, message: 'is already used by a different prediction' }],
-          { existingId: stored.id },
+          { existingId: existing.id },
         );
       }
       results[c.index] = { index: c.index, status: 'failed', error };

@@ -26,7 +26,7 @@ export class PredictionQueryService {
     const record = await this.repo.findById(id);
     if (!record) throw new NotFoundError('prediction', id, '/params/id');
     if (principal) assertModelAccess(principal, record.modelName);
-    return predictionView(record, record.modelName, await this.versionName(record.versionId));
+    return predictionView(record);
   }
 
   async list(modelName: string, query: ListQuery) {
@@ -50,27 +50,18 @@ export class PredictionQueryService {
       limit: query.limit + 1,
     });
     const { items, nextCursor } = page(rows, query.limit, (p) => [p.predictedAt.toISOString(), p.id]);
-    const versions = await this.catalog.versionNames(items.map((p) => p.versionId));
-    return { items: items.map((p) => predictionView(p, modelName, p.versionId ? (versions.get(p.versionId) ?? null) : null)), nextCursor };
+    return { items: items.map(predictionView), nextCursor };
   }
 
   /** The response to a newly created prediction, built from what was written (no read back). */
-  async viewCreated(result: Extract<ItemResult, { status: 'created' }>): Promise<PredictionView> {
-    const { row } = result;
-    return predictionView(
-      {
-        ...row,
-        versionId: result.versionId,
-        createdAt: result.createdAt,
-        outcome: row.outcome ? { ...row.outcome, recordedAt: result.createdAt } : null,
-      },
-      result.model,
-      await this.versionName(result.versionId),
-    );
+  viewCreated(result: Extract<ItemResult, { status: 'created' }>): PredictionView | Promise<PredictionView> {
+    const { row, versionId } = result;
+    const view = (versionName: string | null) =>
+      predictionView({ ...row, modelName: result.model, versionName, createdAt: result.createdAt, outcome: row.outcome ? { ...row.outcome, recordedAt: result.createdAt } : null });
+    if (versionId === null) return view(null);
+    const cached = this.catalog.cachedVersionName(versionId);
+    if (cached !== undefined) return view(cached);
+    return this.catalog.versionNames([versionId]).then((names) => view(names.get(versionId) ?? null));
   }
 
-  private async versionName(id: string | null): Promise<string | null> {
-    if (!id) return null;
-    return (await this.catalog.versionNames([id])).get(id) ?? null;
-  }
 }

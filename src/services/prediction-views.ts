@@ -50,10 +50,10 @@ export const outcomeView = (o: OutcomeRecord): OutcomeView => ({
   recordedAt: o.recordedAt.toISOString(),
 });
 
-export const predictionView = (p: Omit<PredictionRecord, 'modelName'>, model: string, version: string | null): PredictionView => ({
+export const predictionView = (p: Omit<PredictionRecord, 'modelId' | 'versionId'>): PredictionView => ({
   id: p.id,
-  model,
-  version,
+  model: p.modelName,
+  version: p.versionName,
   externalId: p.externalId,
   unit: p.unit,
   features: p.features,

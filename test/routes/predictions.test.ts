@@ -137,13 +137,25 @@ describe('POST /v1/predictions/batch', () => {
   });
 
   it('recognises retried items as duplicates (200 when nothing failed)', async () => {
-    const items = [game('b-retry-0'), game('b-retry-1')];
+    const items = [game('b-retry-0'), game('b-retry-1', { actual: 'LAL' })];
     const first = (await call(ctx.app, 'POST', '/v1/predictions/batch', { items })).json();
     const again = await call(ctx.app, 'POST', '/v1/predictions/batch', { items: [...items, game('b-retry-2')] });
     expect(again.statusCode).toBe(200);
     const body = again.json();
     expect(body).toMatchObject({ created: 1, duplicates: 2, failed: 0 });
     expect(body.results[0]).toEqual({ index: 0, status: 'duplicate', id: first.results[0].id });
+    const { rows } = await ctx.sql.query(`SELECT count(*)::int AS n FROM outcomes o JOIN predictions p ON p.id = o.prediction_id WHERE p.external_id LIKE 'b-retry-%'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('treats the same content spelled differently as a retry, and changed content as a conflict', async () => {
+    const original = game('b-spelling', { features: { a: 1, b: 'x' }, confidence: 0.5, probabilities: { LAL: 0.5, BOS: 0.5 } });
+    expect((await call(ctx.app, 'POST', '/v1/predictions', original)).statusCode).toBe(201);
+    const respelled = '{"probabilities":{"BOS":5e-1,"LAL":0.50},"confidence":0.500,"prediction":"LAL","features":{"b":"x","a":1.0},' +
+      '"externalId":"b-spelling","model":"nba","version":"v1","predictedAt":"2024-10-19T01:00:00+02:00"}';
+    const again = await call(ctx.app, 'POST', '/v1/predictions', respelled);
+    expect(again.statusCode).toBe(200);
+    problem(await call(ctx.app, 'POST', '/v1/predictions', { ...original, features: { a: 2, b: 'x' } }), 409);
   });
 
   it('rejects a repeated id or externalId inside one batch for the later item', async () => {

@@ -54,14 +54,13 @@ ALTER TABLE "version_events" ADD CONSTRAINT "version_events_model_id_fkey"
 ALTER TABLE "version_events" ADD CONSTRAINT "version_events_version_id_fkey"
     FOREIGN KEY ("version_id") REFERENCES "model_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- Global uniqueness of prediction ids and of (model, externalId) across all partitions, and the body
--- hash that makes retries idempotent.
+-- Global uniqueness of prediction ids and of (model, externalId) across all partitions, and the way from
+-- an id to the partition that holds it.
 CREATE TABLE "prediction_keys" (
     "id" TEXT NOT NULL,
     "model_id" UUID NOT NULL,
     "external_id" TEXT,
     "predicted_at" TIMESTAMPTZ(3) NOT NULL,
-    "body_hash" BYTEA NOT NULL,
     CONSTRAINT "prediction_keys_pkey" PRIMARY KEY ("id")
 );
 CREATE UNIQUE INDEX "prediction_keys_model_id_external_id_key" ON "prediction_keys"("model_id", "external_id");

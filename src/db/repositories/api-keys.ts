@@ -42,9 +42,19 @@ export class ApiKeysRepository {
     await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
   }
 
-  countUsableAdminKeys(now: Date): Promise<number> {
-    return this.prisma.apiKey.count({
-      where: { scopes: { has: 'admin' }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+  /**
+   * Stores the key when no usable admin key exists; serialised by an advisory lock so that replicas
+   * starting together create one bootstrap key, not one each.
+   */
+  createBootstrapAdmin(key: NewApiKey): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('hindsight_bootstrap_admin_key'))`;
+      const usable = await tx.apiKey.count({
+        where: { scopes: { has: 'admin' }, models: { isEmpty: true }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+      });
+      if (usable > 0) return false;
+      await tx.apiKey.create({ data: { ...key, keyHash: new Uint8Array(key.keyHash) } });
+      return true;
     });
   }
 }

@@ -118,9 +118,4 @@ export class ModelsRepository {
       return { from, to };
     });
   }
-
-  async versionNames(ids: string[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.id, r.name]));
-  }
 }

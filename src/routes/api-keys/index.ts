@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SCOPES } from '../../domain/access.js';
-import { invalidField } from '../../errors.js';
+import { ForbiddenError, invalidField } from '../../errors.js';
 import { type ApiKeyService, viewApiKey } from '../../services/api-keys.js';
 import { decodeCursor, page } from '../../services/pagination.js';
 import { DateTime, Nullable, Page, PageQuery, Slug, problems } from '../schemas.js';
@@ -50,6 +50,13 @@ const CreateKeyBody = Type.Object(
 );
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ keys: ApiKeyService }> = async (app, { keys }) => {
+  // An admin key limited to some models would otherwise mint itself an unlimited key, or revoke the keys of
+  // other models: managing keys takes an admin key for every model.
+  app.addHook('preHandler', async (request) => {
+    const models = request.principal?.models;
+    if (models) throw new ForbiddenError(`this API key is limited to the models ${[...models].join(', ')}; managing API keys needs an admin key for every model`);
+  });
+
   app.post('/v1/api-keys', {
     schema: { tags: ['api-keys'], summary: 'Create an API key (the secret is shown once)', body: CreateKeyBody, response: { 201: CreatedKeySchema, ...problems() } },
     config: { scope: 'admin' },

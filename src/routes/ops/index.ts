@@ -8,10 +8,15 @@ const Status = Type.Object({ status: Type.String({ examples: ['ok'] }) });
 const Readiness = Type.Object({ status: Type.String({ examples: ['ready'] }), database: Type.String(), pendingMigrations: Type.Array(Type.String()) });
 
 export const opsRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = async (app, { health }) => {
+  // Probes run every few seconds: log them at warn and above only. Never *below* the configured level
+  // (a route's logLevel replaces it: 'warn' would make LOG_LEVEL=error or silent log every failing probe).
+  const stricter = ['error', 'fatal', 'silent'] as const;
+  const probeLogLevel = stricter.find((level) => level === app.log.level) ?? 'warn';
+
   app.get('/healthz', {
     schema: { tags: ['ops'], summary: 'Liveness: the process is up', response: { 200: Status } },
     config: { scope: 'public' },
-    logLevel: 'warn',
+    logLevel: probeLogLevel,
     handler: async () => ({ status: 'ok' }),
   });
 
@@ -22,7 +27,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = a
       response: { 200: Readiness, 503: { description: 'not ready', content: { 'application/problem+json': { schema: ProblemSchema } } } },
     },
     config: { scope: 'public' },
-    logLevel: 'warn',
+    logLevel: probeLogLevel,
     handler: async () => {
       const state = await health.readiness();
       if (state.database !== 'reachable') throw new ServiceUnavailableError(`the database is unreachable: ${state.error}`);

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { DateTime, Nullable, Slug, VersionName } from '../schemas.js';
+import { DateTime, Nullable, Slug, VersionName, LabelOrNumber } from '../schemas.js';
 
 export const MAX_BATCH_ITEMS = 10_000;
 
@@ -26,7 +26,9 @@ export const PredictionId = Type.String({
   examples: ['2024-10-18-LAL-BOS-v3'],
 });
 
-export const Features = Type.Record(Type.String(), FeatureValue, {
+// additionalProperties rather than Type.Record's patternProperties "^.*$": the same rule without a regex test per key.
+export const Features = Type.Object({}, {
+  additionalProperties: FeatureValue,
   maxProperties: 1000,
   propertyNames: { minLength: 1, maxLength: 256 },
   description: 'a flat object: numbers, strings (≤ 4096 chars), booleans or null',
@@ -69,7 +71,7 @@ const LearnedFields = {
 };
 
 export const OutcomeSchema = Type.Object({
-  actual: Type.Union([Type.String(), Type.Number()]),
+  actual: LabelOrNumber,
   ...LearnedFields,
   source: Source,
   observedAt: DateTime,
@@ -84,7 +86,7 @@ export const PredictionSchema = Type.Object(
     externalId: Nullable(Type.String()),
     unit: Nullable(Type.String()),
     features: Type.Record(Type.String(), Type.Any()),
-    prediction: Type.Union([Type.String(), Type.Number()]),
+    prediction: LabelOrNumber,
     confidence: Nullable(Type.Number()),
     probabilities: Nullable(Type.Record(Type.String(), Type.Number())),
     predictedAt: DateTime,
@@ -116,8 +118,8 @@ export const RecordedOutcomeSchema = Type.Object(
     predictionId: Type.String(),
     model: Slug,
     version: Nullable(Type.String()),
-    prediction: Type.Union([Type.String(), Type.Number()]),
-    actual: Type.Union([Type.String(), Type.Number()]),
+    prediction: LabelOrNumber,
+    actual: LabelOrNumber,
     ...LearnedFields,
     source: Source,
     observedAt: DateTime,

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { readMigrations } from './db/migrate.js';
 import { PartitionManager } from './db/partitions.js';
+import { AnalyticsRepository } from './db/repositories/analytics.js';
 import { ApiKeysRepository } from './db/repositories/api-keys.js';
 import { CatalogRepository } from './db/repositories/catalog.js';
 import { ModelsRepository } from './db/repositories/models.js';
@@ -17,13 +18,17 @@ import { apiKeyRoutes } from './routes/api-keys/index.js';
 import { modelRoutes } from './routes/models/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { outcomeRoutes } from './routes/outcomes/index.js';
+import { performanceRoutes } from './routes/performance/index.js';
 import { predictionRoutes } from './routes/predictions/index.js';
 import { versionRoutes } from './routes/versions/index.js';
 import { ApiKeyService } from './services/api-keys.js';
 import { ModelCatalog } from './services/catalog.js';
+import { ErrorAnalysisService } from './services/error-analysis.js';
+import { FeatureImportanceService } from './services/feature-importance.js';
 import { HealthService } from './services/health.js';
 import { ModelService } from './services/models.js';
 import { OutcomeIngestService } from './services/outcome-ingest.js';
+import { PerformanceService } from './services/performance.js';
 import { PredictionIngestService } from './services/prediction-ingest.js';
 import { PredictionQueryService } from './services/prediction-query.js';
 
@@ -62,6 +67,7 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   const predictionsRepo = new PredictionsRepository(db.pool, partitions);
   const keys = new ApiKeyService(new ApiKeysRepository(db.prisma), config.adminKey, (error) => app.log.warn({ err: error }, 'could not record key use'));
   const models = new ModelService(modelsRepo, catalog);
+  const analytics = new AnalyticsRepository(db.pool);
   const health = new HealthService(db.pool, (await readMigrations()).map((m) => m.name));
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -83,6 +89,11 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   });
   await app.register(outcomeRoutes, { outcomes: new OutcomeIngestService(new OutcomesRepository(db.pool), catalog) });
   await app.register(apiKeyRoutes, { keys });
+  await app.register(performanceRoutes, {
+    performance: new PerformanceService(analytics, catalog),
+    errors: new ErrorAnalysisService(analytics, catalog),
+    features: new FeatureImportanceService(analytics, catalog),
+  });
 
   const services: Services = { db, keys, partitions };
   return Object.assign(app as unknown as FastifyInstance, { services });

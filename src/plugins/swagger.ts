@@ -17,6 +17,7 @@ const TAGS = [
   { name: 'versions', description: 'Model versions: registry, promotion, rollback' },
   { name: 'predictions', description: 'Log predictions, single or in batches, and read them back' },
   { name: 'outcomes', description: 'Record what actually happened' },
+  { name: 'performance', description: 'How good a model really is: metrics, history and trend, error analysis, feature importance' },
   { name: 'api-keys', description: 'API keys and their scopes (admin)' },
   { name: 'ops', description: 'Liveness, readiness and the API description' },
 ];

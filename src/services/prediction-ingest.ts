@@ -23,7 +23,7 @@ interface Candidate {
 /**
  * The ingestion path for predictions (single and batch). Every item is checked on its own so that one bad
  * item never rejects its neighbours; the valid ones are written in one statement, and retries are
- * recognised by id or (model, externalId) and the hash of the body.
+ * recognised by id or (model, externalId), then told from conflicts by comparing the stored content.
  */
 export class PredictionIngestService {
   constructor(

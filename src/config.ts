@@ -19,6 +19,12 @@ export interface Config {
   bodyLimitBytes: number;
   embeddedDataDir: string;
   embeddedPort: number;
+  /** Allow plain http and private, loopback or link-local webhook targets (local development and tests only). */
+  webhookAllowPrivate: boolean;
+  /** How often the webhook delivery worker looks for due messages when idle. */
+  webhookPollIntervalMs: number;
+  /** 32 bytes, base64: webhook secrets are stored encrypted (AES-256-GCM) with it; unset, they are stored as they are. */
+  secretsKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +68,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const publicUrl = (read('PUBLIC_URL') ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push('PUBLIC_URL must be an http(s) URL');
 
+  const allowPrivate = (read('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE') ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(allowPrivate)) problems.push('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE must be true or false');
+  const secretsKey = read('HINDSIGHT_SECRETS_KEY');
+  if (secretsKey !== undefined && (!/^[A-Za-z0-9+/]+={0,2}$/.test(secretsKey) || Buffer.from(secretsKey, 'base64').length !== 32)) {
+    problems.push('HINDSIGHT_SECRETS_KEY must be 32 bytes in base64 (e.g. the output of `openssl rand -base64 32`)');
+  }
+
   const config: Config = {
     databaseUrl,
     host,
@@ -74,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     embeddedDataDir: read('EMBEDDED_PG_DATA_DIR') ?? '.data/postgres',
     embeddedPort: integer('EMBEDDED_PG_PORT', 54329, 1, 65535),
+    webhookAllowPrivate: allowPrivate === 'true' || allowPrivate === '1',
+    webhookPollIntervalMs: integer('HINDSIGHT_WEBHOOK_POLL_INTERVAL_MS', 1_000, 50, 3_600_000),
+    secretsKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     force.unref();
     let code = 0;
     try {
+      // The webhook delivery in flight finishes and is recorded while the database is still open.
+      await app.services.delivery.stop();
       await app.close();
       await embedded?.stop();
     } catch (error) {
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  // Delivers the webhook outbox (retrain requests, promotion events); the rows survive restarts.
+  app.services.delivery.start();
   app.log.info(`Hindsight is ready: API ${config.publicUrl}/v1, Swagger UI ${config.publicUrl}/docs`);
 }
 

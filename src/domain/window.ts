@@ -102,3 +102,52 @@ export function echoWindow(window: ResolvedWindow, span?: { first: Date | null; 
   if (window.kind === 'range') return { from: window.from.toISOString(), to: window.to.toISOString() };
   return { last: window.n, from: span?.first?.toISOString() ?? null, to: span?.last?.toISOString() ?? null };
 }
+
+/**
+ * The two windows of a drift comparison. Current: `current=<duration>` ending now (default 7d) or
+ * `currentFrom` + `currentTo`. Reference: `reference=<duration>` ending where the current window starts
+ * (default 30d), `referenceFrom` + `referenceTo`, or `reference=baseline` (the uploaded training baseline).
+ * The windows may overlap (comparing a window with itself is allowed, and reports no drift).
+ */
+export interface DriftWindowQuery {
+  reference?: string;
+  current?: string;
+  referenceFrom?: string;
+  referenceTo?: string;
+  currentFrom?: string;
+  currentTo?: string;
+}
+
+export type DriftReference = { kind: 'range'; from: Date; to: Date } | { kind: 'baseline' };
+export interface DriftWindows {
+  reference: DriftReference;
+  current: { kind: 'range'; from: Date; to: Date };
+}
+
+export const BASELINE_REFERENCE = 'baseline';
+
+export function parseDriftWindows(query: DriftWindowQuery, options: { now: Date; prefix?: string }): DriftWindows {
+  const prefix = options.prefix ?? '/query';
+  const current = parseWindow(
+    { window: query.current, from: query.currentFrom, to: query.currentTo },
+    { now: options.now, prefix, defaultWindow: '7d', names: { window: 'current', from: 'currentFrom', to: 'currentTo' } },
+  ) as DriftWindows['current'];
+  if (query.reference === BASELINE_REFERENCE) {
+    const extra = (['referenceFrom', 'referenceTo'] as const).filter((k) => query[k] !== undefined);
+    if (extra.length > 0) {
+      throw new ValidationError(extra.map((k) => ({ path: `${prefix}/${k}`, message: 'cannot be combined with reference=baseline' })));
+    }
+    return { reference: { kind: 'baseline' }, current };
+  }
+  try {
+    const reference = parseWindow(
+      { window: query.reference, from: query.referenceFrom, to: query.referenceTo },
+      { now: current.from, prefix, defaultWindow: '30d', names: { window: 'reference', from: 'referenceFrom', to: 'referenceTo' } },
+    ) as { kind: 'range'; from: Date; to: Date };
+    return { reference, current };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const path = `${prefix}/reference`;
+    throw new ValidationError((error.errors ?? []).map((e) => (e.path === path && e.message.startsWith('must be a duration') ? { path, message: `${e.message}, or "${BASELINE_REFERENCE}"` } : e)));
+  }
+}

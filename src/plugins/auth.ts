@@ -9,6 +9,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Which scope a key needs for this route; routes that say nothing need `admin`. */
     scope?: RouteAccess;
+    /**
+     * A route that also accepts another credential (a webhook signature, a signed URL): when the request has
+     * no Authorization header and this returns true, the key check is skipped, `request.principal` stays
+     * null, and the handler must authenticate the request itself.
+     */
+    credentialAlternative?: (request: FastifyRequest) => boolean;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -45,6 +51,8 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService): void {
     // A route that escaped the onRoute hook (registered before it) is admin-only, not public.
     const scope = request.routeOptions.config.scope ?? 'admin';
     if (scope === 'public') return done();
+    const alternative = request.routeOptions.config.credentialAlternative;
+    if (alternative && request.headers.authorization === undefined && alternative(request)) return done();
     try {
       const cached = keys.authenticateCached(request.headers.authorization);
       if (cached) {

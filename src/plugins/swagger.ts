@@ -18,6 +18,12 @@ const TAGS = [
   { name: 'predictions', description: 'Log predictions, single or in batches, and read them back' },
   { name: 'outcomes', description: 'Record what actually happened' },
   { name: 'performance', description: 'How good a model really is: metrics, history and trend, error analysis, feature importance' },
+  { name: 'drift', description: 'Data, prediction and concept drift between windows (or a training baseline), stored reports, streaming detectors' },
+  { name: 'experiments', description: 'A/B tests between versions: assignment of units, per-arm metrics, significance (fixed or sequential), winner, promotion' },
+  { name: 'labeling', description: 'Active learning: the most uncertain unlabeled predictions first, and claims so two labelers never take the same one' },
+  { name: 'retraining', description: 'The retraining loop: policy, decision with reasons, retrain requests with their delivery log, the trainer’s callback' },
+  { name: 'datasets', description: 'Frozen, versioned training snapshots of labeled predictions, with a content hash, streamed as JSONL or CSV' },
+  { name: 'webhooks', description: 'The signed training webhook (Standard Webhooks) and subscriptions to promotion and rollback events' },
   { name: 'api-keys', description: 'API keys and their scopes (admin)' },
   { name: 'ops', description: 'Liveness, readiness and the API description' },
 ];

@@ -52,8 +52,11 @@ export const ProblemSchema = Type.Object(
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(FieldErrorSchema)),
   },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
+
+/** Every error response points at the one shared Problem schema (registered by the app; one entry in OpenAPI components). */
+export const ProblemRef = Type.Unsafe<Static<typeof ProblemSchema>>({ $ref: 'Problem#' });
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; `errors` names each field and rule',
@@ -70,6 +73,6 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 export function problems(...statuses: number[]): Record<number, unknown> {
   const all = [...new Set([400, 401, 403, ...statuses, 503])].sort();
   return Object.fromEntries(
-    all.map((status) => [status, { description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+    all.map((status) => [status, { description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemRef } } }]),
   );
 }

@@ -26,6 +26,9 @@ export interface VersionView {
   replacedVersion: string | null;
   promotedAt: string | null;
   createdAt: string;
+  /** Lineage: the retrain request and dataset it was trained from (null when registered by hand). */
+  retrainRequestId: string | null;
+  datasetId: string | null;
 }
 
 export const viewModel = (m: ModelWithProduction): ModelView => ({
@@ -48,7 +51,18 @@ export const viewVersion = (v: VersionWithReplaced | (ModelVersion & { replacedV
   replacedVersion: v.replacedVersionName ?? null,
   promotedAt: v.promotedAt?.toISOString() ?? null,
   createdAt: v.createdAt.toISOString(),
+  retrainRequestId: v.retrainRequestId ?? null,
+  datasetId: v.datasetId ?? null,
 });
+
+/** A promotion or rollback that changed the production version, told to an optional listener after it is committed. */
+export interface VersionTransition {
+  model: string;
+  action: 'promoted' | 'rolled_back';
+  productionVersion: string | null;
+  previousVersion: string | null;
+  reason: string | null;
+}
 
 export interface CreateModelInput {
   name: string;
@@ -63,6 +77,9 @@ export class ModelService {
   constructor(
     private readonly repo: ModelsRepository,
     private readonly catalog: ModelCatalog,
+    // The retraining loop announces transitions to subscribers (from version_events, which every path writes);
+    // the listener only lets it do so at once.
+    private readonly onTransition?: (transition: VersionTransition) => void,
   ) {}
 
   async create(input: CreateModelInput): Promise<ModelView> {
@@ -140,8 +157,11 @@ export class ModelService {
       throw error;
     }
     if (input.status === 'production') {
-      await this.repo.promote(model.id, version.id, 'registered as production');
+      const result = await this.repo.promote(model.id, version.id, 'registered as production');
       this.catalog.invalidate(modelName);
+      if (result.changed) {
+        this.onTransition?.({ model: modelName, action: 'promoted', productionVersion: version.name, previousVersion: model.productionVersion?.name ?? null, reason: 'registered as production' });
+      }
     }
     return viewVersion((await this.repo.findVersion(model.id, version.name))!);
   }
@@ -160,6 +180,7 @@ export class ModelService {
     if (!version) throw new NotFoundError('version', `${modelName}/${versionName}`, '/params/version');
     const result = await this.repo.promote(model.id, version.id, reason);
     this.catalog.invalidate(modelName);
+    if (result.changed) this.onTransition?.({ model: modelName, action: 'promoted', productionVersion: versionName, previousVersion: model.productionVersion?.name ?? null, reason });
     return this.transition(modelName, result.changed ? 'promoted' : 'unchanged', model.productionVersion?.name ?? null);
   }
 
@@ -174,7 +195,9 @@ export class ModelService {
       );
     }
     this.catalog.invalidate(modelName);
-    return this.transition(modelName, 'rolled_back', model.productionVersion?.name ?? null);
+    const view = await this.transition(modelName, 'rolled_back', model.productionVersion?.name ?? null);
+    this.onTransition?.({ model: modelName, action: 'rolled_back', productionVersion: view.productionVersion, previousVersion: view.previousVersion, reason });
+    return view;
   }
 
   private async transition(modelName: string, action: 'promoted' | 'unchanged' | 'rolled_back', previous: string | null) {

@@ -5,6 +5,7 @@ import { learnFromOutcome } from '../domain/outcome-rules.js';
 import { checkActualLabel, checkInstant, type RuleViolations } from '../domain/prediction-rules.js';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, UnprocessableError, ValidationError, type FieldError } from '../errors.js';
 import type { ModelCatalog } from './catalog.js';
+import { type LabeledListener, notifyLabeled } from './labeled-listener.js';
 import { learnedView, type LearnedView } from './prediction-views.js';
 
 export interface OutcomeBody {
@@ -43,6 +44,7 @@ export class OutcomeIngestService {
   constructor(
     private readonly repo: OutcomesRepository,
     private readonly catalog: ModelCatalog,
+    private readonly onLabeled?: LabeledListener,
   ) {}
 
   async record(
@@ -122,6 +124,7 @@ export class OutcomeIngestService {
     }
 
     const inserted = await this.repo.insertNew(pending.map((p) => p.row));
+    notifyLabeled(this.onLabeled, pending.filter((p) => inserted.has(p.target.predictionId)).map((p) => p.target.modelId));
     const lost = pending.filter((p) => !inserted.has(p.target.predictionId));
     for (const p of pending) {
       const recordedAt = inserted.get(p.target.predictionId);

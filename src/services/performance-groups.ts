@@ -40,9 +40,11 @@ export async function measureGroups(repo: AnalyticsRepository, scope: AnalysisSc
   const confusion = byGroup(rows.confusion);
   const levels = byGroup(rows.levels);
   const result = new Map<GroupKey, Measurement>();
-  for (const key of new Set<GroupKey>([...summaries.keys(), ...predictions.keys()])) {
+  // By source, every source's labels are a share of all the window's predictions (which have no source).
+  const bySource = grouping.by === 'source';
+  for (const key of new Set<GroupKey>([...summaries.keys(), ...(bySource ? [] : predictions.keys())])) {
     const summary = summaries.get(key);
-    const predictionCount = predictions.get(key) ?? 0;
+    const predictionCount = (bySource ? predictions.get(null) : predictions.get(key)) ?? 0;
     if (!summary || summary.n === 0) {
       result.set(key, emptyMeasurement(predictionCount));
       continue;

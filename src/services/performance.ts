@@ -7,11 +7,18 @@ import type { ModelCatalog } from './catalog.js';
 import { type Measurement, emptyMeasurement, measureGroups, overallSpan, publicMeasurement } from './performance-groups.js';
 
 export interface PerformanceQuery extends AnalysisQuery {
-  groupBy?: 'version';
+  groupBy?: 'version' | 'source';
 }
 
 export interface HistoryQuery extends AnalysisQuery {
   bucket: BucketUnit;
+}
+
+/** groupBy=source: ground_truth first, then human; only the sources with outcomes in the window. */
+function sourceGroups(groups: Map<GroupKey, Measurement>) {
+  return [...groups.entries()]
+    .map(([source, m]) => ({ source: source as 'ground_truth' | 'human', ...publicMeasurement(m) }))
+    .sort((a, b) => a.source.localeCompare(b.source));
 }
 
 /** GET …/performance and …/performance/history: a model's metrics over a window, per version, per time bucket. */
@@ -24,15 +31,15 @@ export class PerformanceService {
 
   async performance(modelName: string, query: PerformanceQuery) {
     const scope = await resolveScope(this.catalog, modelName, query, this.now());
-    const [overall, perVersion] = await Promise.all([
+    const [overall, grouped] = await Promise.all([
       measureGroups(this.repo, scope, { by: 'none' }),
-      query.groupBy === 'version' ? measureGroups(this.repo, scope, { by: 'version' }) : undefined,
+      query.groupBy ? measureGroups(this.repo, scope, { by: query.groupBy }) : undefined,
     ]);
     const total = overall.get(null) ?? emptyMeasurement(0);
     return {
       ...scopeHeader(scope, total.span),
       ...publicMeasurement(total),
-      ...(perVersion ? { groups: await this.versionGroups(perVersion) } : {}),
+      ...(grouped ? { groups: query.groupBy === 'source' ? sourceGroups(grouped) : await this.versionGroups(grouped) } : {}),
     };
   }
 

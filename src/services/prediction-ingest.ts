@@ -7,6 +7,7 @@ import { learnFromOutcome } from '../domain/outcome-rules.js';
 import { checkPrediction, type PredictionBody } from '../domain/prediction-rules.js';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, ServiceUnavailableError, UnprocessableError, ValidationError, type FieldError } from '../errors.js';
 import type { ModelCatalog } from './catalog.js';
+import { type LabeledListener, notifyLabeled } from './labeled-listener.js';
 
 export type ItemResult =
   | { index: number; status: 'created'; id: string; model: string; row: NewPrediction; versionId: string | null; createdAt: Date }
@@ -29,6 +30,7 @@ export class PredictionIngestService {
   constructor(
     private readonly repo: PredictionsRepository,
     private readonly catalog: ModelCatalog,
+    private readonly onLabeled?: LabeledListener,
   ) {}
 
   /**
@@ -113,6 +115,7 @@ export class PredictionIngestService {
 
     const valid = await this.resolveVersions(candidates, prefixOf, fail);
     const inserted = await this.repo.insertNew(valid.map((c) => c.row));
+    notifyLabeled(this.onLabeled, valid.filter((c) => c.row.outcome !== null && inserted.has(c.row.id)).map((c) => c.row.modelId));
     const rest = valid.filter((c) => !inserted.has(c.row.id));
     for (const c of valid) {
       const done = inserted.get(c.row.id);

@@ -78,3 +78,19 @@ export {
 
 // Sampling
 export { deterministicSample, mulberry32, seedFromString } from './sampling.js';
+
+// Experiments: quantiles, two-sample comparisons from moments, goodness of fit, sequential testing
+export { studentTPdf, studentTPpf } from './student-t-quantile.js';
+export {
+  combineMoments,
+  type DifferenceTest,
+  type Interval,
+  type Moments,
+  momentsOf,
+  proportionsFromCounts,
+  sampleVariance,
+  twoSidedNormalP,
+  welchFromMoments,
+} from './two-sample-summary.js';
+export { type ChiSquareGoodnessOfFitResult, chiSquareGoodnessOfFit } from './chi-square-gof.js';
+export { msprtConfidenceInterval, msprtLogLikelihoodRatio, msprtPValue } from './msprt.js';

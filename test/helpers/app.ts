@@ -1,6 +1,6 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppOverrides } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase } from './db.js';
 
@@ -15,10 +15,10 @@ export interface TestContext {
 }
 
 /** A Hindsight app on its own fresh database, as in production but silent. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestContext> {
   const databaseUrl = await createTestDatabase();
   const config = loadConfig({ HINDSIGHT_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env });
-  const app = await buildApp({ ...config, databaseUrl });
+  const app = await buildApp({ ...config, databaseUrl }, overrides);
   await app.ready();
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   return {

@@ -167,6 +167,22 @@ describe('GET /v1/models/{model}/performance', () => {
     expect(human.predictionCount).toBe(300);
   });
 
+  it('groupBy=source splits by who observed the outcome; each source’s coverage is its share of all predictions', async () => {
+    const body = await getJson(ctx.app, `/v1/models/eta/performance?${RANGE}&groupBy=source`);
+    expectRegression(body, regRows);
+    expect(body.groups.map((g: any) => g.source)).toEqual(['ground_truth', 'human']);
+    for (const g of body.groups) {
+      const rows = regRows.filter((r) => r.source === g.source);
+      expect(g.version).toBeUndefined();
+      expectRegression(g, rows);
+      expect(g.predictionCount).toBe(300);
+      expectClose(g.labelCoverage, rows.length / 300, 'coverage');
+    }
+    const last = await getJson(ctx.app, `/v1/models/eta/performance?last=50&groupBy=source`);
+    expect(last.groups.reduce((s: number, g: any) => s + g.sampleCount, 0)).toBe(50);
+    expect(new Set(last.groups.map((g: any) => g.predictionCount))).toEqual(new Set([last.predictionCount]));
+  });
+
   it('last=N takes the N latest labeled predictions and echoes the span they cover', async () => {
     const body = await getJson(ctx.app, '/v1/models/eta/performance?last=40');
     const last = regRows.slice(-40);

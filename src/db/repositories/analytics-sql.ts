@@ -11,8 +11,8 @@ import type { ResolvedWindow } from '../../domain/window.js';
 export type OutcomeSource = 'ground_truth' | 'human';
 export type { BucketUnit };
 export type AnalyticsTask = 'binary' | 'multiclass' | 'regression';
-/** How rows are grouped: not at all, per model version, or per UTC time bucket of predicted_at. */
-export type Grouping = { by: 'none' } | { by: 'version' } | { by: 'bucket'; unit: BucketUnit };
+/** How rows are grouped: not at all, per model version, per outcome source, or per UTC time bucket of predicted_at. */
+export type Grouping = { by: 'none' } | { by: 'version' } | { by: 'source' } | { by: 'bucket'; unit: BucketUnit };
 
 export interface AnalyticsFilter {
   modelId: string;
@@ -51,6 +51,8 @@ function groupKey(grouping: Grouping): string {
       return 'NULL::text';
     case 'version':
       return 'version_id::text';
+    case 'source':
+      return 'source::text';
     case 'bucket':
       return `date_trunc(${TRUNC_UNIT[grouping.unit]}, predicted_at, 'UTC')`;
   }
@@ -158,7 +160,8 @@ FROM ranked GROUP BY 1, 2`,
 
 /**
  * Per group: all predictions (labeled or not) in the range, for label coverage. A `last=N` window passes the
- * span its rows cover, [first, last] inclusive.
+ * span its rows cover, [first, last] inclusive. Predictions have no outcome source: grouped by source, the
+ * count is the window's total (one group, key null), which every source's coverage is a share of.
  */
 export function predictionCountSql(
   filter: AnalyticsFilter,
@@ -172,7 +175,8 @@ export function predictionCountSql(
     `predicted_at ${range.inclusive ? '<=' : '<'} ${p.add(range.to)}::timestamptz`,
   ];
   if (filter.versionId !== undefined) where.push(`version_id = ${p.add(filter.versionId)}::uuid`);
-  return { text: `SELECT ${groupKey(grouping)} AS g, count(*)::int AS n FROM predictions WHERE ${where.join(' AND ')} GROUP BY 1`, values: p.values };
+  const key = grouping.by === 'source' ? 'NULL::text' : groupKey(grouping);
+  return { text: `SELECT ${key} AS g, count(*)::int AS n FROM predictions WHERE ${where.join(' AND ')} GROUP BY 1`, values: p.values };
 }
 
 /** Per group: labeled predictions by version (history marks the versions seen in each bucket). */

@@ -74,6 +74,9 @@ WITH input AS (
 ), marked AS (
   UPDATE predictions p SET labeled_at = i.recorded_at FROM inserted i
   WHERE p.id = i.prediction_id AND p.predicted_at = i.predicted_at
+), released AS (
+  -- A labeled prediction leaves the labeling queue, and whatever claim held it lets it go.
+  DELETE FROM labeling_claim_items c USING inserted i WHERE c.prediction_id = i.prediction_id
 )
 SELECT prediction_id, recorded_at FROM inserted`;
 

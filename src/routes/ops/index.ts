@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ServiceUnavailableError } from '../../errors.js';
 import type { HealthService } from '../../services/health.js';
-import { ProblemSchema } from '../schemas.js';
+import { ProblemRef } from '../schemas.js';
 
 const Status = Type.Object({ status: Type.String({ examples: ['ok'] }) });
 const Readiness = Type.Object({ status: Type.String({ examples: ['ready'] }), database: Type.String(), pendingMigrations: Type.Array(Type.String()) });
@@ -24,7 +24,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = a
     schema: {
       tags: ['ops'],
       summary: 'Readiness: the database is reachable and every migration is applied',
-      response: { 200: Readiness, 503: { description: 'not ready', content: { 'application/problem+json': { schema: ProblemSchema } } } },
+      response: { 200: Readiness, 503: { description: 'not ready', content: { 'application/problem+json': { schema: ProblemRef } } } },
     },
     config: { scope: 'public' },
     logLevel: probeLogLevel,

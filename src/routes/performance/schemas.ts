@@ -5,7 +5,11 @@ import { BucketUnitSchema, NullableNumber, ReasonsSchema, ScopeProperties, Windo
 export const PerformanceQuery = Type.Object(
   {
     ...WindowQueryProperties,
-    groupBy: Type.Optional(Type.Enum(['version'], { description: '`version`: also return the metrics of each version in `groups`' })),
+    groupBy: Type.Optional(
+      Type.Enum(['version', 'source'], {
+        description: '`version`: also return the metrics of each version in `groups`; `source`: of each outcome source (ground_truth, human), each source’s labelCoverage being its share of all the window’s predictions',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -145,11 +149,12 @@ export const PerformanceSchema = Type.Object(
     groups: Type.Optional(
       Type.Array(
         Type.Object({
-          version: Nullable(Type.String({ description: 'null: predictions logged without a version' })),
+          version: Type.Optional(Nullable(Type.String({ description: 'groupBy=version: the version; null for predictions logged without one' }))),
+          source: Type.Optional(Type.Enum(['ground_truth', 'human'], { description: 'groupBy=source: who observed the outcomes' })),
           ...MeasurementProperties,
           note: Type.Optional(Type.String()),
         }),
-        { description: 'with groupBy=version: the same per version' },
+        { description: 'with groupBy: the same per version, or per outcome source' },
       ),
     ),
   },

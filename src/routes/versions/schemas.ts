@@ -12,6 +12,8 @@ export const VersionSchema = Type.Object(
     replacedVersion: Nullable(Type.String({ description: 'the production version this one replaced when promoted; what a rollback restores' })),
     promotedAt: Nullable(DateTime),
     createdAt: DateTime,
+    retrainRequestId: Nullable(Type.String({ format: 'uuid', description: 'lineage: the retrain request whose callback registered this version' })),
+    datasetId: Nullable(Type.String({ format: 'uuid', description: 'lineage: the dataset it was trained on (GET /v1/datasets/{id})' })),
   },
   {
     examples: [
@@ -24,6 +26,8 @@ export const VersionSchema = Type.Object(
         replacedVersion: 'v2',
         promotedAt: '2024-10-02T08:00:00.000Z',
         createdAt: '2024-10-01T12:00:00.000Z',
+        retrainRequestId: '0192f1c4-7a1e-7c3b-9d2a-5b8e6f4a3c21',
+        datasetId: '0192f1c4-7a1f-7e55-8a10-3c9d2e7b6f01',
       },
     ],
   },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { readMigrations } from './db/migrate.js';
@@ -18,7 +18,13 @@ import { ModelsRepository } from './db/repositories/models.js';
 import { OutcomesRepository } from './db/repositories/outcomes.js';
 import { PredictionsRepository } from './db/repositories/predictions.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { registerCommonResponses } from './plugins/common-responses.js';
+import { registerRateLimits, registerSecurityHeaders } from './plugins/limits.js';
+import { HindsightMetrics, registerMetrics } from './plugins/metrics.js';
+import { countDeliveries, countOutcomes, countPredictions, publishPerformance } from './plugins/metrics-wiring.js';
+import { ObservabilityRepository } from './db/repositories/observability.js';
+import { registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { HttpError } from './errors.js';
 import { registerNdjsonParser } from './plugins/ndjson.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { registerJsonParser, registerValidation } from './plugins/validation.js';
@@ -40,6 +46,9 @@ import { WebhooksRepository } from './db/repositories/webhooks.js';
 import { datasetRoutes } from './routes/datasets/index.js';
 import { retrainingRoutes } from './routes/retraining/index.js';
 import { compareRoutes } from './routes/versions/compare.js';
+import { reportRoutes } from './routes/reports/index.js';
+import { ReportsRepository } from './db/repositories/reports.js';
+import { ReportService } from './services/report.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
 import { AlertService } from './services/alerts.js';
 import { DatasetService } from './services/datasets.js';
@@ -69,6 +78,21 @@ import { OutcomeIngestService } from './services/outcome-ingest.js';
 import { PerformanceService } from './services/performance.js';
 import { PredictionIngestService } from './services/prediction-ingest.js';
 import { PredictionQueryService } from './services/prediction-query.js';
+// Scheduled learning and alerts (issue 6).
+import { AlertEndpointRepository } from './db/repositories/alert-endpoint.js';
+import { JobRunsRepository } from './db/repositories/job-runs.js';
+import { LearningRepository } from './db/repositories/learning.js';
+import { JobsApi } from './jobs/api.js';
+import { buildScheduler } from './jobs/index.js';
+import type { Scheduler } from './jobs/scheduler.js';
+import { DAILY_LEARNING } from './domain/job-schedule.js';
+import { alertRoutes } from './routes/alerts/index.js';
+import { jobRoutes } from './routes/jobs/index.js';
+import { AlertNotifier } from './services/alert-notifier.js';
+import { DailyLearningService } from './services/daily-learning.js';
+import { ExperimentWatch } from './services/experiment-watch.js';
+import { LoopStatusService } from './services/loop-status.js';
+import { WeeklyLearningService } from './services/weekly-learning.js';
 
 export interface Services {
   db: Database;
@@ -83,6 +107,12 @@ export interface Services {
   retrain: RetrainService;
   gate: PromotionGateService;
   delivery: DeliveryWorker;
+  /** Prometheus instruments; the scheduler reports each finished run with `metrics.jobRun(job, status, seconds)`. */
+  metrics: HindsightMetrics;
+  /** Learning reports: `reports.build(model, { period })` (the weekly job builds one per model). */
+  reports: ReportService;
+  /** The scheduler (issue 6): server.ts starts it; `runNow(name)` starts a run by hand. */
+  scheduler: Scheduler;
 }
 
 /** Seams for tests of the retraining loop: the delivery schedule and timeout, DNS resolution, the drift provider. */
@@ -90,6 +120,8 @@ export interface AppOverrides {
   delivery?: Partial<DeliverySettings>;
   resolve?: Resolver;
   driftSeverity?: DriftSeverityProvider;
+  /** Where the pino logger writes (default stdout): the security tests read every line it wrote. */
+  logStream?: { write(line: string): void };
 }
 
 export type App = FastifyInstance & { services: Services };
@@ -102,19 +134,48 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'headers.authorization'],
-      ...(process.stdout.isTTY && config.logLevel !== 'silent' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}),
+      // A signed dataset download URL is a credential until it expires: its signature is not logged.
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: request.url.replace(/([?&]signature=)[^&#]*/gi, '$1[redacted]'),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+      ...(!overrides.logStream && process.stdout.isTTY && config.logLevel !== 'silent' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}),
     },
     genReqId: (req) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
     bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks requestTimeout every 30 s by default: check often enough for the configured bound to hold. Node
+    // also never enforces a requestTimeout shorter than headersTimeout (60 s) when it is set after construction,
+    // as Fastify does: headersTimeout is brought down to it here.
+    http: {
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor((config.requestTimeoutMs || 120_000) / 4))),
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs || 60_000),
+    },
     ajv: { customOptions: { strict: false } },
     return503OnClosing: true,
+    // A path parameter may be a client's prediction id (up to 128 characters): the router's default of 100
+    // answered 414 for valid ids. Longer ones reach validation, which names the parameter (400).
+    routerOptions: { maxParamLength: 1_000 },
+    // The router's own refusals (a malformed %-escape, an overlong path parameter) are problem+json like every error.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, new HttpError(400, 'bad-request', 'Bad request', error.code === 'FST_ERR_BAD_URL' ? 'the URL has a malformed %-escape' : 'a path parameter is too long')),
   });
 
   const db = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, queryTimeoutMs: config.databaseQueryTimeoutMs }, (error) => app.log.warn({ err: error }, 'idle database connection lost'));
   app.addHook('onClose', () => db.close());
+  const observability = new ObservabilityRepository(db.pool);
+  const metrics = new HindsightMetrics({ pool: () => db.pool, poolMax: config.databasePoolSize, drift: () => observability.latestDriftReports(), snapshots: () => observability.latestPerformanceSnapshots() });
   const partitions = new PartitionManager(db.pool);
   const modelsRepo = new ModelsRepository(db.prisma);
   const catalog = new ModelCatalog(new CatalogRepository(db.pool));
@@ -138,20 +199,26 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   registerNdjsonParser(app);
   registerValidation(app);
   registerErrorHandling(app);
+  registerSecurityHeaders(app, config.publicUrl);
   registerAuth(app, keys);
+  registerCommonResponses(app);
+  // After auth (rate limits are per key), before every route (their hooks are attached per route).
+  await registerRateLimits(app, { ingestPerMinute: config.rateLimitIngestPerMinute, perMinute: config.rateLimitPerMinute });
+  registerMetrics(app, { metrics, keys, token: config.metricsToken });
   await registerSwagger(app, config.publicUrl);
 
   await app.register(opsRoutes, { health });
-  await app.register(modelRoutes, { models });
+  // The single-model GET carries the loop status, built with the retraining loop below.
+  await app.register(modelRoutes, { models, loop: (name) => loopStatus.status(name) });
   await app.register(versionRoutes, { models });
   await app.register(predictionRoutes, {
-    ingest: new PredictionIngestService(predictionsRepo, catalog, onLabeled),
+    ingest: countPredictions(new PredictionIngestService(predictionsRepo, catalog, onLabeled), metrics),
     query: new PredictionQueryService(predictionsRepo, catalog),
   });
-  await app.register(outcomeRoutes, { outcomes: new OutcomeIngestService(new OutcomesRepository(db.pool), catalog, onLabeled) });
+  await app.register(outcomeRoutes, { outcomes: countOutcomes(new OutcomeIngestService(new OutcomesRepository(db.pool), catalog, onLabeled), metrics) });
   await app.register(apiKeyRoutes, { keys });
   await app.register(performanceRoutes, {
-    performance: new PerformanceService(analytics, catalog),
+    performance: publishPerformance(new PerformanceService(analytics, catalog), metrics),
     errors: new ErrorAnalysisService(analytics, catalog),
     features: new FeatureImportanceService(analytics, catalog),
   });
@@ -169,19 +236,30 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   const target = { allowPrivate: config.webhookAllowPrivate, resolve: overrides.resolve ?? systemResolver };
   const webhooksRepo = new WebhooksRepository(db.pool);
   const retrainRepo = new RetrainRepository(db.pool);
-  const alerts = new AlertService(new AlertsRepository(db.pool), (alert, created) =>
-    app.log.warn({ alert: { id: alert.id, type: alert.type, severity: alert.severity, count: alert.count } }, `${created ? 'alert' : 'alert again'}: ${alert.title}`),
+  // Alert notifications (ALERT_WEBHOOK_URL) are outbox messages, stored with the alert and sent by the delivery worker.
+  const alertNotifier = new AlertNotifier(
+    new AlertEndpointRepository(db.pool),
+    box,
+    { url: config.alertWebhookUrl, secret: config.alertWebhookSecret, minSeverity: config.alertWebhookMinSeverity, publicUrl: config.publicUrl },
+    () => delivery.wake(),
+    app.log,
+  );
+  const alerts = new AlertService(
+    new AlertsRepository(db.pool),
+    (alert, created) => app.log.warn({ alert: { id: alert.id, type: alert.type, severity: alert.severity, count: alert.count } }, `${created ? 'alert' : 'alert again'}: ${alert.title}`),
+    alertNotifier,
+    catalog,
   );
   const policies = new RetrainPolicyService(retrainRepo, catalog);
   const webhookConfig = new WebhookConfigService(webhooksRepo, catalog, box, target);
   const datasets = new DatasetService(db.pool, new DatasetsRepository(db.pool), catalog, policies, (modelId) => webhookConfig.trainingSecrets(modelId), config.publicUrl);
   const delivery = new DeliveryWorker(
-    { repo: webhooksRepo, box, target, log: app.log, onFinished: deliveryAlerts(alerts) },
+    { repo: webhooksRepo, box, target, log: app.log, onFinished: countDeliveries(deliveryAlerts(alerts), metrics) },
     { pollIntervalMs: config.webhookPollIntervalMs, ...overrides.delivery },
   );
   // server.ts starts the worker; closing the app waits for the deliveries in flight.
   app.addHook('preClose', () => delivery.stop());
-  const livePerformance = new PerformanceService(analytics, catalog);
+  const livePerformance = publishPerformance(new PerformanceService(analytics, catalog), metrics);
   // The decision's drift check reads the latest stored drift report (the daily job stores one per model).
   const driftSeverity: DriftSeverityProvider = overrides.driftSeverity ?? ((modelId) => driftReports.latestSeverity(modelId));
   const decisions = new RetrainDecisionService(models, policies, livePerformance, retrainRepo, webhooksRepo, driftSeverity);
@@ -205,6 +283,68 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   await app.register(webhookRoutes, { webhooks: webhookConfig });
   await app.register(compareRoutes, { gate });
 
-  const services: Services = { db, keys, partitions, experiments, driftReports, driftStream, alerts, retrain, gate, delivery };
+  // Learning reports (issue 6): every analysis of a model over a period, as JSON and as a page.
+  const reports = new ReportService({
+    catalog,
+    models,
+    performance: new PerformanceService(analytics, catalog),
+    errors: new ErrorAnalysisService(analytics, catalog),
+    analytics,
+    drift,
+    driftReports,
+    retrain,
+    experiments,
+    alerts: new AlertsRepository(db.pool),
+    reports: new ReportsRepository(db.pool),
+    publicUrl: config.publicUrl,
+  });
+  await app.register(reportRoutes, { reports });
+
+  // Scheduled learning and alerts (issue 6): the jobs, their ledger and API, the alerts API, the loop status.
+  const learningRepo = new LearningRepository(db.pool);
+  const jobRuns = new JobRunsRepository(db.pool);
+  const modelIds = async (names: string[]) => new Map((await Promise.all([...new Set(names)].map((n) => catalog.find(n)))).flatMap((m) => (m ? [[m.name, m.id] as const] : [])));
+  const daily = new DailyLearningService({ repo: learningRepo, policies, performance: livePerformance, errors: new ErrorAnalysisService(analytics, catalog), driftReports, driftStream, retrain, gate, alerts });
+  const experimentWatch = new ExperimentWatch(experiments, alerts, modelIds);
+  const weekly = new WeeklyLearningService({
+    features: new FeatureImportanceService(analytics, catalog),
+    retrain,
+    report: async (name) => {
+      const report = await reports.build(name, { period: '7d' });
+      return { summary: report.summary, links: report.links };
+    },
+  });
+  const scheduler = buildScheduler(config, {
+    ledger: jobRuns,
+    learningRepo,
+    daily,
+    weekly,
+    experiments: experimentWatch,
+    retrain,
+    delivery,
+    alerts,
+    modelId: async (name) => (await catalog.find(name))?.id ?? null,
+    observe: (run) => metrics.jobRun(run.job, run.status, (run.durationMs ?? 0) / 1000),
+    onStart: () => alertNotifier.sync(),
+    log: app.log,
+  });
+  // Closing the app waits for the runs in progress (server.ts starts the scheduler).
+  app.addHook('preClose', () => scheduler.stop());
+  await app.register(jobRoutes, { jobs: new JobsApi(scheduler, jobRuns) });
+  await app.register(alertRoutes, { alerts });
+  const loopStatus = new LoopStatusService({
+    repo: learningRepo,
+    models,
+    policies,
+    retrain: retrainRepo,
+    driftReports,
+    alerts,
+    dailyLearning: async () => {
+      const last = (await jobRuns.latest([DAILY_LEARNING])).get(DAILY_LEARNING)?.last ?? null;
+      return { lastRunAt: last?.startedAt.toISOString() ?? null, lastRunStatus: last?.status ?? null, nextRunAt: scheduler.nextRunOf(DAILY_LEARNING)?.toISOString() ?? null };
+    },
+  });
+
+  const services: Services = { db, keys, partitions, experiments, driftReports, driftStream, alerts, retrain, gate, delivery, metrics, reports, scheduler };
   return Object.assign(app as unknown as FastifyInstance, { services });
 }

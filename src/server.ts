@@ -27,6 +27,9 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, persistent: true });
     databaseUrl = await ensureDatabase(embedded.url, 'hindsight');
     log.info({ url: databaseUrl.replace(/:[^:@/]*@/, ':***@') }, `embedded PostgreSQL listening on 127.0.0.1:${config.embeddedPort}`);
+    if (config.webhookAllowPrivateByDefault) {
+      log.info('embedded development mode: webhooks may target loopback and private addresses over plain http (HINDSIGHT_WEBHOOK_ALLOW_PRIVATE defaults to true without DATABASE_URL; set it to false to refuse them)');
+    }
   }
 
   await migrate(databaseUrl, (message) => log.info(message));
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
     force.unref();
     let code = 0;
     try {
-      // The webhook delivery in flight finishes and is recorded while the database is still open.
+      // The job runs and the webhook delivery in flight finish and are recorded while the database is still open.
+      await app.services.scheduler.stop();
       await app.services.delivery.stop();
       await app.close();
       await embedded?.stop();
@@ -74,7 +78,13 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   // Delivers the webhook outbox (retrain requests, promotion events); the rows survive restarts.
-  app.services.delivery.start();
+  // With the scheduler, its webhook-delivery job sends due retries on schedule and the worker only runs when woken
+  // (something was just stored); without it (SCHEDULER_ENABLED=false), the worker polls by itself.
+  app.services.delivery.start({ poll: !config.schedulerEnabled });
+  if (config.schedulerEnabled) {
+    app.services.scheduler.start();
+    app.log.info({ replica: config.replicaId, timezone: config.timezone, daily: config.dailyJobCron, weekly: config.weeklyJobCron }, 'scheduler started');
+  }
   app.log.info(`Hindsight is ready: API ${config.publicUrl}/v1, Swagger UI ${config.publicUrl}/docs`);
 }
 

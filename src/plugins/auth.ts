@@ -15,10 +15,24 @@ declare module 'fastify' {
      * null, and the handler must authenticate the request itself.
      */
     credentialAlternative?: (request: FastifyRequest) => boolean;
+    /** The route sends its own Content-Security-Policy header: helmet's policy is not applied to it (src/plugins/limits.ts). */
+    ownCsp?: boolean;
   }
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyInstance {
+    /** Every route with the access it needs, and whether it declared it (the security tests' scope × route matrix). */
+    routeAccess: RouteAccessEntry[];
+  }
+}
+
+export interface RouteAccessEntry {
+  method: string;
+  url: string;
+  scope: RouteAccess;
+  /** false: the route said nothing and got the default (admin, or public under PUBLIC_PREFIXES). */
+  declared: boolean;
 }
 
 const PUBLIC_PREFIXES = ['/docs', '/openapi.json', '/healthz', '/readyz'];
@@ -29,10 +43,13 @@ const PUBLIC_PREFIXES = ['/docs', '/openapi.json', '/healthz', '/readyz'];
  */
 export function registerAuth(app: FastifyInstance, keys: ApiKeyService): void {
   app.decorateRequest('principal', null as unknown as Principal);
+  const routeAccess: RouteAccessEntry[] = [];
+  app.decorate('routeAccess', routeAccess);
 
   app.addHook('onRoute', (route) => {
     const isPublic = PUBLIC_PREFIXES.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
     const scope: RouteAccess = route.config?.scope ?? (isPublic ? 'public' : 'admin');
+    for (const method of [route.method].flat()) routeAccess.push({ method, url: route.url, scope, declared: route.config?.scope !== undefined });
     route.config = { ...route.config, scope };
     if (route.schema && !route.schema.hide) {
       route.schema = {

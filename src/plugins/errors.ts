@@ -6,7 +6,7 @@ import { fieldErrorsFromAjv, validationContextPrefix } from './validation.js';
 /** Renders every error as application/problem+json; nothing a client sends produces a 500. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toHttpError(error);
+    const problem = toHttpError(error, request.routeOptions.bodyLimit);
     if (problem.status >= 500 && !(problem instanceof ServiceUnavailableError)) {
       request.log.error({ err: error }, 'unhandled error');
     } else if (problem instanceof ServiceUnavailableError) {
@@ -28,14 +28,14 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     .send({ ...error.toProblem(), instance: request.url.split('?')[0], requestId: request.id });
 }
 
-export function toHttpError(error: FastifyError): HttpError {
+export function toHttpError(error: FastifyError, bodyLimit?: number): HttpError {
   if (error instanceof HttpError) return error;
   if (error.validation) {
     return new ValidationError(fieldErrorsFromAjv(error.validation as never, validationContextPrefix(error.validationContext)));
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PayloadTooLargeError(`the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes`);
+      return new PayloadTooLargeError(bodyLimit ? `the request body is larger than the limit of ${bodyLimit} bytes (BODY_LIMIT_BYTES)` : 'the request body is larger than the limit (BODY_LIMIT_BYTES)');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

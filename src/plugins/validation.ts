@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { FORBIDDEN_KEYS, findRefused } from '../domain/storable-text.js';
 import { type FieldError, ValidationError, invalidField } from '../errors.js';
 
 /**
@@ -86,7 +87,6 @@ export function compileBodyValidator(schema: FastifySchema['body']): (value: unk
   return (value, prefix) => (validate(value) ? [] : fieldErrorsFromAjv(validate.errors ?? [], prefix));
 }
 
-const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 /**
  * JSON bodies are parsed with plain JSON.parse (own `__proto__` keys cannot pollute anything there) and
@@ -104,29 +104,15 @@ export function registerJsonParser(app: FastifyInstance): void {
       } catch (error) {
         return done(new ValidationError([{ path: '/body', message: `is not valid JSON: ${(error as Error).message}` }]), undefined);
       }
-      if (FORBIDDEN_KEYS.some((key) => raw.includes(key))) {
-        const path = findForbiddenKey(body, '/body');
-        if (path) return done(invalidField(path, 'is a forbidden key (prototype pollution)'), undefined);
+      // The full walk only runs when the raw text mentions a forbidden key, or escapes a NUL or a surrogate.
+      const keys = FORBIDDEN_KEYS.some((key) => raw.includes(key));
+      const escapes = raw.includes('\\u0000') || /\\u[dD][89a-fA-F]/.test(raw);
+      if (keys || escapes) {
+        const refused = findRefused(body, keys, escapes);
+        if (refused) return done(invalidField(refused.path, refused.message), undefined);
       }
       done(null, body);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parse);
   app.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'string' }, parse);
-}
-
-function findForbiddenKey(value: unknown, path: string): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findForbiddenKey(value[i], `${path}/${i}`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.includes(key)) return `${path}/${key}`;
-    const found = findForbiddenKey((value as Record<string, unknown>)[key], `${path}/${key}`);
-    if (found) return found;
-  }
-  return undefined;
 }

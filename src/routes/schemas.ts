@@ -65,14 +65,21 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'Unknown resource, named in `detail`',
   409: 'Conflicts with what is stored',
   413: 'Body or batch too large',
+  415: 'The body is not application/json (or another type the route takes)',
   422: 'Well-formed but impossible for this model',
+  429: 'Rate limited (per API key); retry after `Retry-After` seconds',
   503: 'Database unavailable; retry after `Retry-After` seconds',
 };
 
 /** Problem responses for the given statuses (400, 401, 403 and 503 are added to every route). */
 export function problems(...statuses: number[]): Record<number, unknown> {
   const all = [...new Set([400, 401, 403, ...statuses, 503])].sort();
+  return problemResponses(all);
+}
+
+/** Problem responses for exactly these statuses. */
+export function problemResponses(statuses: number[]): Record<number, unknown> {
   return Object.fromEntries(
-    all.map((status) => [status, { description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemRef } } }]),
+    statuses.map((status) => [status, { description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemRef } } }]),
   );
 }

@@ -2,6 +2,7 @@ import type { BaselineRecord, BaselineRowInput, BaselinesRepository } from '../d
 import type { DriftRepository } from '../db/repositories/drift.js';
 import type { DriftFeatureType } from '../domain/drift/columns.js';
 import type { ModelSpec } from '../domain/model-spec.js';
+import { unstorableText } from '../domain/storable-text.js';
 import { type RuleViolations, checkActualLabel } from '../domain/prediction-rules.js';
 import { type FieldError, HttpError, PayloadTooLargeError, UnprocessableError, ValidationError } from '../errors.js';
 import type { ModelCatalog } from './catalog.js';
@@ -116,6 +117,8 @@ export class BaselineService {
       } catch (error) {
         throw withLine(new ValidationError([{ path: prefix, message: `is not valid JSON: ${(error as Error).message}` }]), line.number);
       }
+      const unstorable = unstorableText(line.text, value, prefix);
+      if (unstorable) throw withLine(new ValidationError([unstorable]), line.number);
       yield { prefix, value };
     }
   }

@@ -105,7 +105,7 @@ export class DatasetService {
 
   async list(modelName: string, limit: number, cursor?: string) {
     const model = await this.catalog.get(modelName);
-    const [before] = (decodeCursor(cursor, ['string']) ?? []) as [string?];
+    const [before] = (decodeCursor(cursor, ['int']) ?? []) as [string?];
     const rows = await this.repo.list(model.id, limit + 1, before === undefined ? undefined : Number(before));
     const { items, nextCursor } = page(rows, limit, (d) => [String(d.number)]);
     return { items: items.map((d) => this.view(d)), nextCursor };

@@ -14,8 +14,8 @@ export function deliveryAlerts(alerts: AlertService) {
         type: 'webhook.disabled',
         severity: 'warning',
         modelId: message.modelId,
-        title: endpoint.kind === 'training' ? 'Training webhook disabled' : 'Subscription disabled',
-        detail: `${endpoint.url}: the receiver answered 410 Gone, so it was disabled and its pending deliveries failed; save it again to re-enable it`,
+        title: endpoint.kind === 'training' ? 'Training webhook disabled' : endpoint.kind === 'alerts' ? 'Alert notification webhook disabled' : 'Subscription disabled',
+        detail: `${endpoint.url}: the receiver answered 410 Gone, so it was disabled and its pending deliveries failed; ${endpoint.kind === 'alerts' ? 'change ALERT_WEBHOOK_URL or ALERT_WEBHOOK_SECRET and restart to re-enable it' : 'save it again to re-enable it'}`,
         dedupeKey: `webhook.disabled:${endpoint.id}`,
       });
     }

@@ -73,7 +73,7 @@ export class DriftReportService {
     const from = query.from !== undefined ? new Date(query.from) : undefined;
     const to = query.to !== undefined ? new Date(query.to) : undefined;
     if (from && to && from.getTime() >= to.getTime()) throw invalidField('/query/from', 'must be before to');
-    const position = decodeCursor(query.cursor, ['date', 'string']);
+    const position = decodeCursor(query.cursor, ['date', 'uuid']);
     const rows = await this.repo.list({
       modelId: model.id,
       from,

@@ -121,7 +121,7 @@ export class ExperimentService {
     } else if (principal.models) {
       modelIds = (await Promise.all([...principal.models].map((name) => this.catalog.find(name)))).flatMap((m) => (m ? [m.id] : []));
     }
-    const position = decodeCursor(query.cursor, ['date', 'string']) as [Date, string] | undefined;
+    const position = decodeCursor(query.cursor, ['date', 'uuid']) as [Date, string] | undefined;
     const rows = await this.repo.list({ modelIds, status: query.status, limit: query.limit + 1, before: position ? { createdAt: position[0], id: position[1] } : undefined });
     const { items, nextCursor } = page(rows, query.limit, (e) => [e.createdAt.toISOString(), e.id]);
     return { items: (await this.definitions.resolve(items)).filter((d) => canAccessModel(principal, d.model.name)).map(viewExperiment), nextCursor };

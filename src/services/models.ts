@@ -168,7 +168,7 @@ export class ModelService {
 
   async listVersions(modelName: string, limit: number, cursor?: string) {
     const model = await this.require(modelName);
-    const position = decodeCursor(cursor, ['date', 'string']) as [Date, string] | undefined;
+    const position = decodeCursor(cursor, ['date', 'uuid']) as [Date, string] | undefined;
     const rows = await this.repo.listVersions(model.id, limit + 1, position ? { createdAt: position[0], id: position[1] } : undefined);
     const { items, nextCursor } = page(rows, limit, (v) => [v.createdAt.toISOString(), v.id]);
     return { items: items.map(viewVersion), nextCursor };

@@ -90,7 +90,7 @@ export class RetrainService {
       await this.d.repo.lockTier(tx, model.id, tier);
       const open = await this.d.repo.open(model.id, tier, tx);
       if (open) return { id: open.id, created: false };
-      const endpoint = await this.d.webhooks.training(model.id, tx);
+      const endpoint = await this.d.webhooks.training(model.id, tx, true);
       if (!endpoint) throw new ConflictError(`model "${modelName}" has no training webhook: configure one with PUT /v1/models/${modelName}/webhook`);
       if (endpoint.status !== 'active') {
         throw new ConflictError(`the training webhook of "${modelName}" is disabled (${endpoint.disabledReason ?? 'no reason recorded'}); PUT /v1/models/${modelName}/webhook again to re-enable it`);
@@ -155,7 +155,7 @@ export class RetrainService {
 
   async list(modelName: string, limit: number, cursor?: string) {
     const model = await this.d.catalog.get(modelName);
-    const position = decodeCursor(cursor, ['date', 'string']) as [Date, string] | undefined;
+    const position = decodeCursor(cursor, ['date', 'uuid']) as [Date, string] | undefined;
     const rows = await this.d.repo.list(model.id, limit + 1, position ? { createdAt: position[0], id: position[1] } : undefined);
     const { items, nextCursor } = page(rows, limit, (r) => [r.createdAt.toISOString(), r.id]);
     return { items: await viewRequests(items, this.d.webhooks, this.d.publicUrl), nextCursor };

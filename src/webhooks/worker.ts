@@ -13,9 +13,9 @@ export interface DeliverySettings {
   /** Bound on one attempt, from connecting to the status line. */
   timeoutMs: number;
   maxRetryAfterMs: number;
-  /** Messages claimed (and sent concurrently) per round. */
+  /** Messages sent concurrently (claimed per round). */
   batchSize: number;
-  /** Pause between rounds when nothing was due. */
+  /** Pause between rounds when nothing was due; while deliveries are in flight, how often free places are claimed. */
   pollIntervalMs: number;
   random: () => number;
 }
@@ -59,12 +59,14 @@ export function activeSecrets(box: SecretBox, endpoint: { secret: string; previo
  * pending deliveries failed. Messages live in PostgreSQL, so a restart loses nothing: a claim whose worker
  * died is taken again when its lease ends, and that attempt is logged as interrupted.
  *
- * `runOnce()` is one round (tests, and issue 6's scheduler); `start()`/`stop()` run rounds on a timer,
- * `stop()` waiting for the round in flight.
+ * `runOnce()` is one round (tests); `drain()` sends until nothing is due (the scheduler's webhook-delivery
+ * job, and a woken worker); `start()`/`stop()` drain when woken and — unless the scheduler polls instead — on
+ * a timer, `stop()` waiting for the deliveries in flight.
  */
 export class DeliveryWorker {
   readonly settings: DeliverySettings;
   private running = false;
+  private polling = true;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<unknown> | null = null;
   private wakeRequested = false;
@@ -78,10 +80,14 @@ export class DeliveryWorker {
 
   async runOnce(): Promise<{ relayed: number; attempted: number }> {
     const relayed = await this.deps.repo.relayVersionEvents(versionEventMessage);
-    // The lease outlasts any attempt (timeout) with a margin for recording it.
-    const claimed = await this.deps.repo.claimDue(this.settings.batchSize, this.settings.timeoutMs + 60_000);
+    const claimed = await this.deps.repo.claimDue(this.settings.batchSize, this.leaseMs());
     await Promise.all(claimed.map((message) => this.deliver(message)));
     return { relayed, attempted: claimed.length };
+  }
+
+  /** A claim's lease outlasts any attempt (timeout) with a margin for recording it. */
+  private leaseMs(): number {
+    return this.settings.timeoutMs + 60_000;
   }
 
   private async deliver(message: ClaimedMessage): Promise<void> {
@@ -120,10 +126,53 @@ export class DeliveryWorker {
     return { kind: 'retry', delayMs: delay };
   }
 
-  start(): void {
+  /**
+   * Starts delivering. With `poll: false` the worker only runs rounds when woken (something was just
+   * stored); the scheduler's `webhook-delivery` job calls `drain()` on its schedule for the retries.
+   */
+  start(options: { poll?: boolean } = {}): void {
     if (this.running) return;
     this.running = true;
+    this.polling = options.poll ?? true;
     this.schedule(0);
+  }
+
+  /**
+   * Sends until nothing due is left (or `budgetMs` is spent): one run of the scheduler's `webhook-delivery` job,
+   * and what a woken worker does. Up to `batchSize` deliveries are in flight at once, and a free place is
+   * claimed again as soon as a delivery ends — or every `pollIntervalMs` while some are still in flight — so a
+   * receiver that hangs until the timeout holds one place, not everyone's retries that come due meanwhile.
+   */
+  async drain(budgetMs = 60_000): Promise<{ relayed: number; attempted: number; claims: number }> {
+    const deadline = Date.now() + budgetMs;
+    const total = { relayed: await this.deps.repo.relayVersionEvents(versionEventMessage), attempted: 0, claims: 0 };
+    const inFlight = new Set<Promise<void>>();
+    let claimError: { error: unknown } | null = null;
+    for (;;) {
+      const free = this.settings.batchSize - inFlight.size;
+      if (free > 0 && Date.now() < deadline && !claimError) {
+        // A failed claim (the database is down) ends the run once the deliveries in flight are recorded.
+        let claimed: ClaimedMessage[] = [];
+        try {
+          claimed = await this.deps.repo.claimDue(free, this.leaseMs());
+        } catch (error) {
+          claimError = { error };
+        }
+        total.claims++;
+        total.attempted += claimed.length;
+        for (const message of claimed) {
+          const delivery: Promise<void> = this.deliver(message).finally(() => inFlight.delete(delivery));
+          inFlight.add(delivery);
+        }
+      }
+      if (inFlight.size === 0) {
+        if (claimError) throw claimError.error;
+        return total;
+      }
+      let pause: NodeJS.Timeout | undefined;
+      await Promise.race([...inFlight, new Promise<void>((resolve) => (pause = setTimeout(resolve, this.settings.pollIntervalMs)))]);
+      clearTimeout(pause);
+    }
   }
 
   /** Runs a round now (after the one in flight, if any): something was just stored. */
@@ -131,8 +180,8 @@ export class DeliveryWorker {
     if (!this.running) return;
     if (this.inFlight) {
       this.wakeRequested = true;
-    } else if (this.timer) {
-      clearTimeout(this.timer);
+    } else {
+      if (this.timer) clearTimeout(this.timer);
       this.schedule(0);
     }
   }
@@ -153,17 +202,17 @@ export class DeliveryWorker {
   private async tick(): Promise<void> {
     this.timer = null;
     if (!this.running) return;
-    let full = false;
-    const round = this.runOnce().then(
-      (r) => (full = r.attempted >= this.settings.batchSize),
+    const round = this.drain().then(
+      () => undefined,
       (error: unknown) => this.deps.log.error({ err: error }, 'webhook delivery round failed'),
     );
     this.inFlight = round;
     await round;
     this.inFlight = null;
     if (!this.running) return;
-    const again = full || this.wakeRequested;
+    const again = this.wakeRequested;
     this.wakeRequested = false;
-    this.schedule(again ? 0 : this.settings.pollIntervalMs);
+    if (again) this.schedule(0);
+    else if (this.polling) this.schedule(this.settings.pollIntervalMs);
   }
 }

@@ -17,7 +17,8 @@ export interface TestContext {
 /** A Hindsight app on its own fresh database, as in production but silent. */
 export async function createTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestContext> {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ HINDSIGHT_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env });
+  // DATABASE_URL as in production: without it the config would take embedded-mode defaults (webhooks to private addresses allowed).
+  const config = loadConfig({ HINDSIGHT_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...env });
   const app = await buildApp({ ...config, databaseUrl }, overrides);
   await app.ready();
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });

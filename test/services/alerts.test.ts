@@ -28,12 +28,21 @@ describe('AlertService.raise', () => {
     expect(other.alert.id).not.toBe(first.alert.id);
   });
 
-  it('opens a new alert once the previous one was acknowledged', async () => {
+  it('counts a repeat on the acknowledged alert, re-opens it on escalation, and opens a new one once resolved', async () => {
     const alerts = ctx.app.services.alerts;
     const first = await alerts.raise({ type: 'webhook.disabled', severity: 'warning', title: 'disabled', detail: '410', dedupeKey: 'ack-test' });
     await ctx.sql.query(`UPDATE alerts SET status = 'acknowledged', acknowledged_at = now() WHERE id = $1`, [first.alert.id]);
+    const repeat = await alerts.raise({ type: 'webhook.disabled', severity: 'warning', title: 'disabled', detail: '410 again', dedupeKey: 'ack-test' });
+    expect(repeat).toMatchObject({ created: false, change: 'repeated', alert: { id: first.alert.id, count: 2, status: 'acknowledged' } });
+    const escalated = await alerts.raise({ type: 'webhook.disabled', severity: 'critical', title: 'disabled', detail: 'worse', dedupeKey: 'ack-test' });
+    expect(escalated).toMatchObject({ created: false, change: 'escalated', alert: { id: first.alert.id, count: 3, status: 'open', peakSeverity: 'critical', acknowledgedAt: null } });
+    const calmer = await alerts.raise({ type: 'webhook.disabled', severity: 'warning', title: 'disabled', detail: 'better', dedupeKey: 'ack-test' });
+    expect(calmer).toMatchObject({ change: 'repeated', alert: { severity: 'warning', peakSeverity: 'critical' } });
+    const resolved = await alerts.resolveCondition('ack-test', 'cleared');
+    expect(resolved).toMatchObject({ id: first.alert.id, status: 'resolved', resolution: 'cleared', resolvedBy: 'hindsight' });
+    expect(await alerts.resolveCondition('ack-test', 'cleared again')).toBeNull();
     const next = await alerts.raise({ type: 'webhook.disabled', severity: 'warning', title: 'disabled', detail: '410 again', dedupeKey: 'ack-test' });
-    expect(next).toMatchObject({ created: true, alert: { count: 1, status: 'open', model: null } });
+    expect(next).toMatchObject({ created: true, change: 'opened', alert: { count: 1, status: 'open', model: null } });
     expect(next.alert.id).not.toBe(first.alert.id);
   });
 

@@ -312,6 +312,32 @@ describe('deliveries survive the process', () => {
     ]);
   });
 
+  it('keep sending while a receiver hangs: a message stored meanwhile goes out before the hung attempt ends', async () => {
+    const slow = await setup({ url: `${receiver.url}?slow=1` });
+    const fast = await setup();
+    receiver.respond((hit) => (hit.url.includes('slow') ? { status: 200, hang: true } : { status: 200 }));
+    const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 3 });
+    try {
+      // A long timeout and a short poll: the second message must not wait for the first to time out.
+      const patient = new DeliveryWorker(
+        { repo: new WebhooksRepository(pool), box: new SecretBox(), target: { allowPrivate: true, resolve: systemResolver }, log: { warn() {}, error() {} } },
+        { schedule: FAST_SCHEDULE, jitter: 0, timeoutMs: 20_000, pollIntervalMs: 50 },
+      );
+      const hung = await trigger(slow.model);
+      const draining = patient.drain();
+      await eventually(async () => receiver.received.length === 1, 5_000, 'the hanging attempt to start');
+      const later = await trigger(fast.model);
+      const delivered = await eventually(async () => ((await getRequest(later.id)).status === 'delivered' ? true : null), 10_000, 'the second message to be delivered');
+      expect(delivered).toBe(true);
+      expect((await getRequest(hung.id)).delivery.attempts).toHaveLength(0);
+      await receiver.close();
+      receiver = await startReceiver();
+      expect(await draining).toMatchObject({ attempted: 2 });
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('never sends one attempt twice from concurrent workers', async () => {
     const { model } = await setup();
     await trigger(model);

@@ -235,6 +235,23 @@ export function residualSampleSql(filter: AnalyticsFilter, task: AnalyticsTask, 
 }
 
 /**
+ * Counts of residuals in `bins` equal-width bins over [lower, upper] (width_bucket; values on or past the
+ * upper edge count in the last bin, below the lower edge in the first), for the report's histogram. Only the
+ * non-empty bins come back: `bin` is 1-based.
+ */
+export function residualHistogramSql(filter: AnalyticsFilter, task: AnalyticsTask, range: { lower: number; upper: number; bins: number }): Statement {
+  const p = new Params();
+  const base = baseCte(filter, NO_GROUPING, p);
+  const bins = p.add(range.bins);
+  return {
+    text: `WITH ${base}, r AS NOT MATERIALIZED (SELECT ${residualExpression(task)} AS x FROM base)
+SELECT least(greatest(width_bucket(x, ${p.add(range.lower)}::float8, ${p.add(range.upper)}::float8, ${bins}::int), 1), ${bins}::int) AS bin, count(*)::int AS n
+FROM r WHERE x IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    values: p.values,
+  };
+}
+
+/**
  * The deterministic sample of labeled predictions with their features (error segments, feature importance):
  * the first `limit` in SAMPLE_ORDER, with the group key (time bucket for feature-importance history).
  */

@@ -9,6 +9,7 @@ import {
   labeledSpanSql,
   performanceStatements,
   predictionCountSql,
+  residualHistogramSql,
   residualSampleSql,
   residualSummarySql,
   versionMixSql,
@@ -153,6 +154,13 @@ export class AnalyticsRepository {
       residual: r.residual as number | null,
       features: (r.features ?? {}) as Record<string, unknown>,
     }));
+  }
+
+  /** Residual counts per equal-width bin over [lower, upper]: one count per bin, empty bins included. */
+  async residualHistogram(filter: AnalyticsFilter, task: AnalyticsTask, range: { lower: number; upper: number; bins: number }): Promise<number[]> {
+    const counts = new Array<number>(range.bins).fill(0);
+    for (const r of await this.rows(residualHistogramSql(filter, task, range))) counts[(r.bin as number) - 1] = r.n as number;
+    return counts;
   }
 
   async labeledSpan(filter: AnalyticsFilter): Promise<{ n: number; first: Date | null; last: Date | null }> {

@@ -1,6 +1,7 @@
 /** The rows of the webhook tables as the outbox and the services see them. */
 
-export type EndpointKind = 'training' | 'subscription';
+/** `alerts`: the alert notification webhook (ALERT_WEBHOOK_URL), the one endpoint without a model. */
+export type EndpointKind = 'training' | 'subscription' | 'alerts';
 
 export interface EndpointRow {
   id: string;
@@ -40,11 +41,13 @@ export const toEndpoint = (r: Record<string, unknown>): EndpointRow => ({
 export interface NewMessage {
   id: string;
   endpointId: string;
-  modelId: string;
+  /** Null for alert notifications that concern no model. */
+  modelId: string | null;
   eventType: string;
   body: string;
   retrainRequestId?: string | null;
   sourceEventId?: string | null;
+  alertId?: string | null;
 }
 
 /** A message claimed for one delivery attempt, with where it goes and how to sign it. */
@@ -54,7 +57,7 @@ export interface ClaimedMessage {
   body: string;
   attempt: number;
   retrainRequestId: string | null;
-  modelId: string;
+  modelId: string | null;
   endpoint: Pick<EndpointRow, 'id' | 'kind' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'status'> | null;
 }
 

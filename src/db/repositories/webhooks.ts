@@ -25,8 +25,13 @@ export class WebhooksRepository {
     return inTransaction(this.pool, work);
   }
 
-  async training(modelId: string, q: Queryable = this.pool): Promise<EndpointRow | null> {
-    const { rows } = await q.query(`SELECT * FROM webhook_endpoints WHERE model_id = $1 AND kind = 'training'`, [modelId]);
+  /**
+   * The training webhook of a model. `lock` (inside a transaction that will reference it): FOR SHARE, so
+   * that a concurrent DELETE of the webhook waits for the transaction instead of removing the row between
+   * this read and the insert of a message that references it (a foreign-key violation, found by the fuzzer).
+   */
+  async training(modelId: string, q: Queryable = this.pool, lock = false): Promise<EndpointRow | null> {
+    const { rows } = await q.query(`SELECT * FROM webhook_endpoints WHERE model_id = $1 AND kind = 'training'${lock ? ' FOR SHARE' : ''}`, [modelId]);
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
@@ -82,8 +87,8 @@ export class WebhooksRepository {
 
   async insertMessage(q: Queryable, m: NewMessage): Promise<void> {
     await q.query(
-      `INSERT INTO webhook_messages (id, endpoint_id, model_id, event_type, body, retrain_request_id, source_event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [m.id, m.endpointId, m.modelId, m.eventType, m.body, m.retrainRequestId ?? null, m.sourceEventId ?? null],
+      `INSERT INTO webhook_messages (id, endpoint_id, model_id, event_type, body, retrain_request_id, source_event_id, alert_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [m.id, m.endpointId, m.modelId, m.eventType, m.body, m.retrainRequestId ?? null, m.sourceEventId ?? null, m.alertId ?? null],
     );
   }
 

@@ -73,7 +73,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ keys: ApiKeyService }> = 
     schema: { tags: ['api-keys'], summary: 'List API keys (never their secrets)', querystring: PageQuery, response: { 200: Page(ApiKeySchema), ...problems() } },
     config: { scope: 'admin' },
     handler: async (request) => {
-      const position = decodeCursor(request.query.cursor, ['date', 'string']) as [Date, string] | undefined;
+      const position = decodeCursor(request.query.cursor, ['date', 'uuid']) as [Date, string] | undefined;
       const rows = await keys.list(request.query.limit + 1, position ? { createdAt: position[0], id: position[1] } : undefined);
       const { items, nextCursor } = page(rows, request.query.limit, (k) => [k.createdAt.toISOString(), k.id]);
       return { items: items.map(viewApiKey), nextCursor };

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { assertModelAccess } from '../../domain/access.js';
+import type { LoopStatus } from '../../services/loop-status.js';
 import type { ModelService } from '../../services/models.js';
 import { ModelParams, Page, PageQuery, problems } from '../schemas.js';
+import { ModelWithLoopSchema } from './loop-schema.js';
 import { CreateModelBody, ModelSchema, PatchModelBody } from './schemas.js';
 
-export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = async (app, { models }) => {
+/** `loop`: where the feedback loop stands for a model (issue 6), on the single-model GET only. */
+export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService; loop: (model: string) => Promise<LoopStatus> }> = async (app, { models, loop }) => {
   app.post('/v1/models', {
     schema: { tags: ['models'], summary: 'Register a model', body: CreateModelBody, response: { 201: ModelSchema, ...problems(409) } },
     config: { scope: 'admin' },
@@ -21,9 +24,21 @@ export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = 
   });
 
   app.get('/v1/models/:model', {
-    schema: { tags: ['models'], summary: 'Get a model', params: ModelParams, response: { 200: ModelSchema, ...problems(404) } },
+    schema: {
+      tags: ['models'],
+      summary: 'Get a model, and where its feedback loop stands',
+      description:
+        '`loop`: the production version, the open retrain request (`retrainInProgress`), a candidate before the gate, the last training per tier and when the next is due, ' +
+        'the latest performance snapshot and its trend, the latest drift severity, the unresolved alerts, and the daily job’s last and next run. ' +
+        'Read from what the daily job stored: nothing is recomputed. `GET /v1/models` leaves `loop` out.',
+      params: ModelParams,
+      response: { 200: ModelWithLoopSchema, ...problems(404) },
+    },
     config: { scope: 'read' },
-    handler: (request) => models.get(request.params.model),
+    handler: async (request) => {
+      const [model, status] = await Promise.all([models.get(request.params.model), loop(request.params.model)]);
+      return { ...model, loop: status };
+    },
   });
 
   app.patch('/v1/models/:model', {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { postWebhook } from '../../src/webhooks/sender.js';
 import { type Resolver, type TargetPolicy, checkWebhookUrl, guardedLookup, refusedRange, systemResolver } from '../../src/webhooks/ssrf.js';
 import { call, problem, type TestContext } from '../helpers/app.js';
@@ -161,5 +162,149 @@ describe('the API with HINDSIGHT_WEBHOOK_ALLOW_PRIVATE off', () => {
     const later = (await call(ctx.app, 'GET', `/v1/retrain-requests/${request.id}`)).json();
     expect(later.delivery.attempts[1].error).toMatch(/^refused: "localhost" resolves to/);
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('inward targets in every spelling, at send time (URLs changed behind the API, training webhook and subscriptions)', () => {
+  let ctx: TestContext;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    ctx = await createRetrainingApp({ resolve, delivery: { schedule: FAST_SCHEDULE } }, { HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: 'false' });
+    receiver = await startReceiver();
+    await createModel(ctx.app, binaryModel('spelled'), 'v1');
+    expect((await call(ctx.app, 'POST', '/v1/models/spelled/versions', { name: 'v2' })).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await ctx.close();
+  });
+
+  const INWARD: [string, RegExp][] = [
+    ['https://2130706433/hook', /127\.0\.0\.1 is a loopback/],
+    ['https://0x7f000001/hook', /127\.0\.0\.1 is a loopback/],
+    ['https://0177.0.0.1/hook', /127\.0\.0\.1 is a loopback/],
+    ['https://127.1/hook', /127\.0\.0\.1 is a loopback/],
+    ['https://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a link-local/],
+    ['https://[::ffff:127.0.0.1]/hook', /IPv4-mapped loopback/],
+    ['https://[::ffff:a9fe:a9fe]/latest/meta-data/', /IPv4-mapped link-local/],
+    ['https://[fe80::1]/hook', /link-local/],
+    ['https://10.0.0.1/hook', /private network/],
+    ['https://metadata.example/latest/meta-data/', /"metadata\.example" resolves to 169\.254\.169\.254/],
+    ['https://internal.example/hook', /"internal\.example" resolves to 10\.1\.2\.3/],
+  ];
+
+  it('refuses each of them for the training webhook and records why, without connecting', async () => {
+    expect((await call(ctx.app, 'PUT', '/v1/models/spelled/webhook', { url: 'https://public.example/hook' })).statusCode).toBe(201);
+    const request = (await call(ctx.app, 'POST', '/v1/models/spelled/retrain-requests', { reason: 'spellings' })).json();
+    for (const [i, [url, reason]] of INWARD.entries()) {
+      await ctx.sql.query(`UPDATE webhook_endpoints SET url = $1 WHERE kind = 'training'`, [url]);
+      // Attempts never run out here: each URL gets a fresh attempt of the same message.
+      await ctx.sql.query(`UPDATE webhook_messages SET next_attempt_at = now(), attempt_count = 0 WHERE retrain_request_id = $1`, [request.id]);
+      await ctx.app.services.delivery.runOnce();
+      const { rows } = await ctx.sql.query(
+        `SELECT a.status_code, a.error FROM webhook_attempts a JOIN webhook_messages m ON m.id = a.message_id WHERE m.retrain_request_id = $1 ORDER BY a.id`,
+        [request.id],
+      );
+      expect(rows, url).toHaveLength(i + 1);
+      expect(rows[i], url).toMatchObject({ status_code: null, error: expect.stringMatching(reason) });
+      expect(rows[i].error).toMatch(/^refused: /);
+    }
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('refuses them for subscriptions (model.version.promoted) too', async () => {
+    const sub = await call(ctx.app, 'POST', '/v1/models/spelled/subscriptions', { url: 'https://public.example/sub', events: ['model.version.promoted'] });
+    expect(sub.statusCode, sub.body).toBe(201);
+    await ctx.sql.query(`UPDATE webhook_endpoints SET url = 'https://[::ffff:169.254.169.254]/latest/meta-data/' WHERE id = $1`, [sub.json().id]);
+    expect((await call(ctx.app, 'POST', '/v1/models/spelled/versions/v2/promote', { reason: 'test' })).statusCode).toBe(200);
+    await ctx.app.services.delivery.runOnce();
+    await ctx.app.services.delivery.runOnce();
+    const { rows } = await ctx.sql.query(
+      `SELECT a.status_code, a.error FROM webhook_attempts a JOIN webhook_messages m ON m.id = a.message_id WHERE m.endpoint_id = $1`,
+      [sub.json().id],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0]).toMatchObject({ status_code: null, error: expect.stringMatching(/^refused: .*IPv4-mapped link-local/) });
+  });
+});
+
+describe('redirects are never followed, even to allowed targets', () => {
+  let ctx: TestContext;
+  let redirector: Receiver;
+  let inside: Receiver;
+  beforeAll(async () => {
+    // Private targets allowed, so that the local receivers are reachable at all: a redirect must still fail.
+    ctx = await createRetrainingApp({ resolve });
+    redirector = await startReceiver();
+    inside = await startReceiver('/internal');
+    await createModel(ctx.app, binaryModel('redirected'), 'v1');
+  });
+  afterAll(async () => {
+    await redirector.close();
+    await inside.close();
+    await ctx.close();
+  });
+
+  it.each([
+    [302, 'http://169.254.169.254/latest/meta-data/'],
+    [307, 'inside'],
+    [308, 'inside'],
+    [301, 'http://[::ffff:127.0.0.1]:1/'],
+  ])('a %i to %s is a failed attempt, and nothing is requested there', async (status, location) => {
+    const target = location === 'inside' ? inside.url : location;
+    redirector.respond(() => ({ status, headers: { location: target } }));
+    const direct = await postWebhook(redirector.url, {}, '{}', { timeoutMs: 2_000, policy: lenient });
+    expect(direct).toMatchObject({ ok: false, statusCode: status, error: `HTTP ${status}: a redirect to ${target}, not followed` });
+
+    expect((await call(ctx.app, 'PUT', '/v1/models/redirected/webhook', { url: redirector.url })).statusCode).toBeLessThan(300);
+    const request = (await call(ctx.app, 'POST', '/v1/models/redirected/retrain-requests', { reason: `redirect ${status}`, force: true })).json();
+    await ctx.app.services.delivery.runOnce();
+    const after = (await call(ctx.app, 'GET', `/v1/retrain-requests/${request.id}`)).json();
+    expect(after.delivery.attempts[0]).toMatchObject({ statusCode: status, error: `HTTP ${status}: a redirect to ${target}, not followed` });
+    expect(inside.received).toHaveLength(0);
+    // Fail this request for good, so that the next case opens a new one.
+    await ctx.sql.query(`UPDATE retrain_requests SET status = 'failed', completed_at = now() WHERE id = $1`, [request.id]);
+    await ctx.sql.query(`DELETE FROM webhook_messages WHERE retrain_request_id = $1`, [request.id]);
+  });
+});
+
+describe('ALERT_WEBHOOK_URL', () => {
+  const env = (url: string, extra: Record<string, string> = {}) => ({ DATABASE_URL: 'postgresql://x@127.0.0.1:1/db', ALERT_WEBHOOK_URL: url, ...extra });
+
+  it.each([
+    'https://127.0.0.1/hook',
+    'https://2130706433/hook',
+    'https://0x7f.0.0.1/hook',
+    'https://017700000001/hook',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[::ffff:127.0.0.1]/hook',
+    'https://[::ffff:a9fe:a9fe]/hook',
+    'https://10.0.0.1/hook',
+    'https://[::1]/hook',
+  ])('refuses %s at start-up', (url) => {
+    expect(() => loadConfig(env(url))).toThrow(ConfigError);
+    try {
+      loadConfig(env(url));
+    } catch (error) {
+      expect((error as ConfigError).problems.join('\n')).toMatch(/ALERT_WEBHOOK_URL must not point at .* address/);
+    }
+    expect(loadConfig(env(url.replace('https:', 'http:'), { HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: 'true' })).alertWebhookUrl).toBe(url.replace('https:', 'http:'));
+  });
+
+  it('refuses at send time a name that resolves inward', async () => {
+    const receiver = await startReceiver('/hooks/alerts');
+    const ctx = await createRetrainingApp({ resolve }, { HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: 'false', ALERT_WEBHOOK_URL: `https://metadata.example:${receiver.port}/hooks/alerts` });
+    try {
+      const raised = await call(ctx.app, 'POST', '/v1/alerts', { type: 'custom.ssrf', severity: 'critical', title: 'inward' });
+      expect(raised.statusCode, raised.body).toBe(201);
+      const run = await call(ctx.app, 'POST', '/v1/jobs/webhook-delivery/runs?wait=true');
+      expect(run.statusCode, run.body).toBe(200);
+      const { rows } = await ctx.sql.query(`SELECT a.status_code, a.error FROM webhook_attempts a JOIN webhook_messages m ON m.id = a.message_id WHERE m.alert_id = $1`, [raised.json().id]);
+      expect(rows).toEqual([{ status_code: null, error: 'refused: "metadata.example" resolves to 169.254.169.254, a link-local, which includes cloud metadata services address' }]);
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await ctx.close();
+      await receiver.close();
+    }
   });
 });

@@ -54,12 +54,16 @@ export class DailyLearningService {
     return this.d.repo.models();
   }
 
-  /** The stream detectors' drifts not alerted yet, by model (marked alerted as they are taken). */
-  async streamDrifts(): Promise<Map<string, StoredEvent[]>> {
+  /**
+   * The stream detectors' drifts not alerted yet, by model. They are marked alerted by `run()` once the
+   * model's alerts are stored: a run that dies first leaves them for the next one.
+   */
+  async streamDrifts(limit = 10_000): Promise<Map<string, StoredEvent[]>> {
     const byModel = new Map<string, StoredEvent[]>();
-    for (let batch = await this.d.driftStream.takeUnalertedDrifts(500); batch.length > 0; batch = await this.d.driftStream.takeUnalertedDrifts(500)) {
-      for (const event of batch) byModel.set(event.modelId, [...(byModel.get(event.modelId) ?? []), event]);
-      if (batch.length < 500) break;
+    for (const event of await this.d.driftStream.unalertedDrifts(limit)) {
+      const events = byModel.get(event.modelId);
+      if (events) events.push(event);
+      else byModel.set(event.modelId, [event]);
     }
     return byModel;
   }
@@ -123,6 +127,7 @@ export class DailyLearningService {
           : null,
     };
     const alerts = await steps.run('alerts', () => this.apply(model.id, dailyAlerts(facts)));
+    if (alerts) await steps.run('streamDrifts', () => this.d.driftStream.markAlerted(context.streamDrifts));
     return {
       model: model.name,
       status: steps.failures.length === 0 ? ('ok' as const) : ('failed' as const),

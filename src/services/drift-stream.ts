@@ -167,8 +167,12 @@ export class DriftStreamService {
   }
 
   /** For the alerting job (issue 6): the drifts no alert was raised for yet, marked as alerted. */
-  takeUnalertedDrifts(limit = 100): Promise<StoredEvent[]> {
-    return this.repo.takeUnalerted(limit);
+  unalertedDrifts(limit = 100): Promise<StoredEvent[]> {
+    return this.repo.unalerted(limit);
+  }
+
+  markAlerted(events: StoredEvent[]): Promise<void> {
+    return this.repo.markAlerted(events.map((e) => e.id));
   }
 
   /** Stops scheduling work and waits for the runs in progress (graceful shutdown). */

@@ -145,6 +145,8 @@ describe('the daily-learning job', () => {
     // Nothing for the healthy model, but perhaps its stream detector's alarm: DDM on its published defaults
     // alarms readily on a run whose first outcomes were nearly error-free (see the README's drift section).
     expect((await alertsOf(HEALTHY)).filter((a) => a.type !== 'drift.stream')).toEqual([]);
+    // Each stream drift the run saw is marked alerted once its model's alerts are stored, and read no more.
+    expect(await ctx.app.services.driftStream.unalertedDrifts()).toEqual([]);
 
     // The webhook-delivery job sends the request: one signed retrain.requested to the trainer.
     const delivery = await runJob('webhook-delivery');

@@ -197,13 +197,14 @@ export class DriftStreamRepository {
   }
 
   /** Drift events no alert was raised for yet, marked as alerted in the same statement (for the alerting job). */
-  async takeUnalerted(limit: number): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query(
-      `UPDATE drift_stream_events SET alerted_at = now() WHERE id IN (
-         SELECT id FROM drift_stream_events WHERE alerted_at IS NULL AND kind = 'drift' ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [limit],
-    );
+  /** Drift events no alert was raised for yet, oldest first (one daily-learning run at a time reads them). */
+  async unalerted(limit: number): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM drift_stream_events WHERE alerted_at IS NULL AND kind = 'drift' ORDER BY created_at, id LIMIT $1`, [limit]);
     return rows.map(toEvent).sort((a, b) => a.detectedAt.getTime() - b.detectedAt.getTime());
+  }
+
+  /** Marks events alerted, once their alert is stored. */
+  async markAlerted(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.pool.query(`UPDATE drift_stream_events SET alerted_at = now() WHERE id = ANY($1::bigint[]) AND alerted_at IS NULL`, [ids]);
   }
 }

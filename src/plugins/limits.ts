@@ -59,23 +59,35 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 
 /**
  * Security headers on every response, errors included (registered before authentication, so that a 401 has
- * them too): helmet's defaults with the policy above. A route with `config.ownCsp` (the report page) sends
- * its own Content-Security-Policy and gets every other header.
+ * them too). The API's JSON answers (everything but Swagger UI under /docs) get the short set OWASP advises
+ * for REST services: nothing may be loaded or framed (`default-src 'none'; frame-ancestors 'none'`), nosniff,
+ * `X-Frame-Options: DENY`, no referrer, same-origin resources — fewer bytes on the hot path than helmet's page
+ * defaults, and a stricter policy. Swagger UI's pages get helmet's defaults with the policy above. A route with
+ * `config.ownCsp` (the report page) sends its own Content-Security-Policy and gets the page set's other headers.
  *
  * The headers are computed once: @fastify/helmet rebuilds helmet's middleware (options parsed, the policy
  * validated and joined) on every request, which measured ~50 µs of CPU per request, 15 % of single-prediction
  * ingestion. The headers are the same; one callback hook sets them.
  */
 export function registerSecurityHeaders(app: FastifyInstance, publicUrl: string): void {
-  const helmetOptions: HelmetOptions = {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(publicUrl) },
-    // HSTS only means something over https; the browser ignores it on http.
-    strictTransportSecurity: publicUrl.startsWith('https:') ? { maxAge: 15_552_000, includeSubDomains: false } : false,
-  };
-  const everyRoute = helmetHeaders(helmetOptions);
-  const ownPolicy = helmetHeaders({ ...helmetOptions, contentSecurityPolicy: false });
+  // HSTS only means something over https; the browser ignores it on http.
+  const strictTransportSecurity: HelmetOptions['strictTransportSecurity'] = publicUrl.startsWith('https:') ? { maxAge: 15_552_000, includeSubDomains: false } : false;
+  const pageOptions: HelmetOptions = { contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(publicUrl) }, strictTransportSecurity };
+  const pages = helmetHeaders(pageOptions);
+  const ownPolicy = helmetHeaders({ ...pageOptions, contentSecurityPolicy: false });
+  const api = helmetHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+    strictTransportSecurity,
+  });
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.routeOptions.config.ownCsp ? ownPolicy : everyRoute);
+    reply.headers(request.routeOptions.config.ownCsp ? ownPolicy : request.url.startsWith('/docs') ? pages : api);
     done();
   });
 }

@@ -81,19 +81,28 @@ describe('rate limits', () => {
 });
 
 describe('security headers', () => {
-  it('sends helmet’s headers and the content security policy on API responses and problems', async () => {
+  it('sends the short REST set on API responses and problems: nothing may be loaded or framed', async () => {
     const responses = [await call(t.app, 'GET', '/healthz', undefined, null), await call(t.app, 'GET', '/v1/nothing'), await call(t.app, 'GET', '/v1/models', undefined, null)];
     expect(responses.map((r) => r.statusCode)).toEqual([200, 404, 401]);
     for (const response of responses) {
+      expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
       expect(response.headers['x-content-type-options']).toBe('nosniff');
-      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(response.headers['x-frame-options']).toBe('DENY');
       expect(response.headers['referrer-policy']).toBe('no-referrer');
-      expect(response.headers['content-security-policy']).toContain("default-src 'self'");
-      expect(response.headers['content-security-policy']).toContain("object-src 'none'");
-      // Plain http on loopback: no HSTS, no upgrade of requests (it would break the pages).
+      expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+      // Page-only headers stay off the JSON answers; plain http on loopback: no HSTS.
+      expect(response.headers['x-dns-prefetch-control']).toBeUndefined();
       expect(response.headers['strict-transport-security']).toBeUndefined();
-      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     }
+  });
+
+  it('sends helmet’s page headers on Swagger UI, without upgrading requests on plain http', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("object-src 'none'");
+    expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(page.headers['strict-transport-security']).toBeUndefined();
   });
 
   it('lets Swagger UI load: every script and stylesheet of /docs is same-origin, and none is inline', async () => {
@@ -142,7 +151,7 @@ describe('security headers', () => {
     expect(own.headers['content-security-policy']).toBe("default-src 'none'; script-src 'nonce-abc'");
     expect(own.headers['x-content-type-options']).toBe('nosniff');
     const other = await app.inject({ method: 'GET', url: '/other' });
-    expect(other.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(other.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
     await app.close();
   });
 });

@@ -46,12 +46,62 @@ const UNMATCHED_ROUTE = '(unmatched)';
 /** Bound on a scrape-time database read. */
 const DRIFT_SCRAPE_TIMEOUT_MS = 2_000;
 
-type Child = { observe(value: number): void };
+/**
+ * `hindsight_http_request_duration_seconds`, aggregated here and exposed through the registry like any
+ * histogram: prom-client's Histogram converts, validates and hashes the labels on every observation, even on
+ * a child (~8 µs per request, 2 % of single-prediction ingestion's CPU in a profile); here it is one Map
+ * lookup and a scan of 13 bounds.
+ */
+class RequestDurations {
+  readonly name = 'hindsight_http_request_duration_seconds';
+  readonly help = 'HTTP requests by method, route pattern and status code: latency, and (its _count) the request rate';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, { labels: Record<string, string>; counts: Float64Array; sum: number; count: number }>();
+
+  constructor(private readonly bounds: readonly number[]) {}
+
+  observe(method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${statusCode} ${route}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: { method, route, status_code: String(statusCode) }, counts: new Float64Array(this.bounds.length), sum: 0, count: 0 };
+      this.series.set(key, series);
+    }
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (seconds <= this.bounds[i]!) {
+        series.counts[i]!++;
+        break;
+      }
+    }
+    series.sum += seconds;
+    series.count++;
+  }
+
+  /** What prom-client's registry reads on a scrape: cumulative buckets, sum and count per series. */
+  get() {
+    const values: { metricName: string; labels: Record<string, string>; value: number }[] = [];
+    for (const { labels, counts, sum, count } of this.series.values()) {
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += counts[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: String(bound) }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count });
+      values.push({ metricName: `${this.name}_sum`, labels, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels, value: count });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
 
 export class HindsightMetrics {
   readonly registry = new client.Registry();
-  private readonly httpDuration: client.Histogram<'method' | 'route' | 'status_code'>;
-  private readonly httpChildren = new Map<string, Child>();
+  private readonly httpDuration = new RequestDurations([0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   private readonly ingested: Record<IngestKind, client.Counter<'model' | 'result'>>;
   private readonly batchSize: client.Histogram<'kind'>;
   private readonly deliveries: client.Counter<'event' | 'result'>;
@@ -67,13 +117,7 @@ export class HindsightMetrics {
 
   constructor(sources: { pool?: () => PoolStats; poolMax?: number; drift?: () => Promise<DriftSnapshot[]>; snapshots?: () => Promise<PerformanceSnapshot[]> } = {}) {
     const registers = [this.registry];
-    this.httpDuration = new client.Histogram({
-      name: 'hindsight_http_request_duration_seconds',
-      help: 'HTTP requests by method, route pattern and status code: latency, and (its _count) the request rate',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    this.registry.registerMetric(this.httpDuration as unknown as client.Metric);
     this.ingested = {
       prediction: new client.Counter({ name: 'hindsight_predictions_ingested_total', help: 'Predictions received, by model and result (created, duplicate = an idempotent retry, failed)', labelNames: ['model', 'result'], registers }),
       outcome: new client.Counter({ name: 'hindsight_outcomes_ingested_total', help: 'Outcomes received, by model and result (created, duplicate = an idempotent retry, failed)', labelNames: ['model', 'result'], registers }),
@@ -205,13 +249,7 @@ export class HindsightMetrics {
 
   /** One finished HTTP request. `route` is the route pattern (undefined: no route matched). */
   observeRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
-    const key = `${method} ${route ?? ''} ${statusCode}`;
-    let child = this.httpChildren.get(key);
-    if (!child) {
-      child = this.httpDuration.labels(method, route ?? UNMATCHED_ROUTE, String(statusCode));
-      this.httpChildren.set(key, child);
-    }
-    child.observe(seconds);
+    this.httpDuration.observe(method, route ?? UNMATCHED_ROUTE, statusCode, seconds);
   }
 
   /**

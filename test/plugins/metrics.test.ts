@@ -77,6 +77,20 @@ describe('what /metrics reports', () => {
     expect(text).not.toContain('/v1/nothing/here');
   });
 
+  it('reports request latency as a Prometheus histogram: cumulative buckets, +Inf equal to the count, a sum', async () => {
+    const metrics = new HindsightMetrics();
+    for (const seconds of [0.001, 0.004, 0.004, 0.2, 45]) metrics.observeRequest('POST', '/v1/predictions', 201, seconds);
+    metrics.observeRequest('GET', undefined, 404, 0.003);
+    const text = await metrics.text();
+    expect(text).toContain('# TYPE hindsight_http_request_duration_seconds histogram');
+    const labels = { method: 'POST', route: '/v1/predictions', status_code: '201' };
+    const bucket = (le: string) => sample(text, 'hindsight_http_request_duration_seconds_bucket', { ...labels, le });
+    expect([bucket('0.002'), bucket('0.005'), bucket('0.1'), bucket('0.25'), bucket('30'), bucket('+Inf')]).toEqual([1, 3, 3, 4, 4, 5]);
+    expect(sample(text, 'hindsight_http_request_duration_seconds_count', labels)).toBe(5);
+    expect(sample(text, 'hindsight_http_request_duration_seconds_sum', labels)).toBeCloseTo(45.209, 9);
+    expect(sample(text, 'hindsight_http_request_duration_seconds_count', { method: 'GET', route: '(unmatched)', status_code: '404' })).toBe(1);
+  });
+
   it('counts predictions and outcomes by model and result, and batch sizes', async () => {
     const before = await scrape();
     const count = (text: string, family: string, model: string, result: string) => sample(text, family, { model, result }) ?? 0;

@@ -6,7 +6,7 @@ import { onCleanup } from './cleanup.js';
 import { sleep } from './net.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GUARD = pathToFileURL(path.join(REPO_ROOT, 'bench/servers/guard.ts')).href;
+const GUARD = pathToFileURL(path.join(REPO_ROOT, 'bench/servers/guard.mjs')).href;
 
 export interface ServerHandle {
   name: string;
@@ -22,7 +22,7 @@ export interface ServerHandle {
 
 export interface SpawnOptions {
   name: string;
-  /** Script run by node with the tsx loader, relative to the repository root. */
+  /** Script run by node, relative to the repository root: TypeScript through the tsx loader, JavaScript as it is. */
   script: string;
   port: number;
   env: Record<string, string>;
@@ -35,14 +35,15 @@ export interface SpawnOptions {
 }
 
 /**
- * Starts a server as a child process (`node --import tsx <script>`, no intermediate CLI process, so the pid
+ * Starts a server as a child process (`node [--import tsx] <script>`, no intermediate CLI process, so the pid
  * is the server), logs to a file, waits until it answers its readiness probe, and registers its shutdown.
  */
 export async function startServer(options: SpawnOptions): Promise<ServerHandle> {
   const fd = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, ...(options.nodeArgs ?? []), options.script], {
+    const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    child = spawn(process.execPath, [...loader, '--import', GUARD, ...(options.nodeArgs ?? []), options.script], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', fd, fd, 'ipc'],

@@ -38,6 +38,8 @@ const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word
 const listed = (items: string[], max = 3) => `${items.slice(0, max).join('; ')}${items.length > max ? '; …' : ''}`;
 /** A sentence ends with one full stop, not after an ellipsis. */
 const sentence = (text: string) => (/[.…]$/.test(text) ? text : `${text}.`);
+/** An alert's title inside its model's report: without the "<model>: " it starts with in cross-model lists. */
+export const titleWithinModel = (title: string, model: string) => (title.startsWith(`${model}: `) ? title.slice(model.length + 2) : title);
 const alertLine = (a: { severity: string; title: string; count: number }) => `${a.severity}: ${a.title}${a.count > 1 ? ` (×${a.count})` : ''}`;
 
 export function formatMetric(name: 'accuracy' | 'mae', value: number): string {

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/access.js';
 import type { ModelSpec } from '../domain/model-spec.js';
 import { primaryMetric } from '../domain/performance-metrics.js';
 import { type ReportPeriod, type ReportPeriodQuery, parseReportPeriod } from '../domain/report-period.js';
-import { type ReportSummary, summarizeReport } from '../domain/report-summary.js';
+import { type ReportSummary, summarizeReport, titleWithinModel } from '../domain/report-summary.js';
 import type { SegmentFinding } from '../domain/segments.js';
 import type { ModelCatalog } from './catalog.js';
 import type { DriftReportService } from './drift-reports.js';
@@ -134,7 +134,7 @@ export class ReportService {
         gateReason: r.candidate?.gate.reason ?? null,
         failureReason: r.failureReason,
       })),
-      alerts: alertList,
+      alerts: alertList.map((a) => ({ ...a, title: titleWithinModel(a.title, modelName) })),
       segments: (errors.segments.slices as SegmentFinding[]).map(describeSegment),
       ece: calibration.ece,
       bias: spec.task === 'regression' && errors.mean !== null && errors.bias ? { mean: errors.mean, pValue: errors.bias.pValue } : null,

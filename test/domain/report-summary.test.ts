@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { bucketForSpan, parseReportPeriod } from '../../src/domain/report-period.js';
-import { type SummaryFacts, summarizeReport } from '../../src/domain/report-summary.js';
+import { type SummaryFacts, summarizeReport, titleWithinModel } from '../../src/domain/report-summary.js';
 
 const calm: SummaryFacts = {
   periodLabel: 'the last 7d',
@@ -103,5 +103,13 @@ describe('the report period', () => {
     // At most 3660 days, as `period`: the weekly history of a longer span would exceed the bucket limit.
     expect(error({ from: '0001-01-01T00:00:00Z', to: '2024-10-01T00:00:00Z' })).toEqual([{ path: '/query/from', message: 'the period from `from` to `to` must be at most 3660d long' }]);
     expect(parseReportPeriod({ from: '2014-10-01T00:00:00Z', to: '2024-10-01T00:00:00Z' }, now).bucket).toBe('week');
+  });
+});
+
+describe('titleWithinModel', () => {
+  it('drops the "<model>: " an alert title starts with, and leaves other titles alone', () => {
+    expect(titleWithinModel('churn: input features drifted (high)', 'churn')).toBe('input features drifted (high)');
+    expect(titleWithinModel('churn-v2: input features drifted (high)', 'churn')).toBe('churn-v2: input features drifted (high)');
+    expect(titleWithinModel('Webhook disabled', 'churn')).toBe('Webhook disabled');
   });
 });

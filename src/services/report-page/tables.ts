@@ -1,3 +1,4 @@
+import { titleWithinModel } from '../../domain/report-summary.js';
 import type { LearningReport } from '../report.js';
 import { int, metricValue, num, pValue, pct, when } from './format.js';
 import { type Fragment, type Html, html } from './html.js';
@@ -197,7 +198,7 @@ export function alertsTable(report: LearningReport): Html {
     [
       { head: 'severity', cell: (a) => tag(a.severity) },
       { head: 'status', cell: (a) => a.status },
-      { head: 'alert', cell: (a) => html`<b>${a.title}</b><br><span class="note">${a.detail}</span>` },
+      { head: 'alert', cell: (a) => html`<b>${titleWithinModel(a.title, report.model.name)}</b><br><span class="note">${a.detail}</span>` },
       { head: 'type', cell: (a) => html`<code>${a.type}</code>` },
       { head: 'count', cell: (a) => int(a.count), numeric: true },
       { head: 'last seen', cell: (a) => when(a.lastSeenAt) },

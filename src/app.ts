@@ -217,11 +217,11 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   });
   await app.register(outcomeRoutes, { outcomes: countOutcomes(new OutcomeIngestService(new OutcomesRepository(db.pool), catalog, onLabeled), metrics) });
   await app.register(apiKeyRoutes, { keys });
-  await app.register(performanceRoutes, {
-    performance: publishPerformance(new PerformanceService(analytics, catalog), metrics),
-    errors: new ErrorAnalysisService(analytics, catalog),
-    features: new FeatureImportanceService(analytics, catalog),
-  });
+  // Stateless analyses, shared by the routes, the retraining loop, the reports and the jobs.
+  const performance = publishPerformance(new PerformanceService(analytics, catalog), metrics);
+  const errorAnalysis = new ErrorAnalysisService(analytics, catalog);
+  const featureImportance = new FeatureImportanceService(analytics, catalog);
+  await app.register(performanceRoutes, { performance, errors: errorAnalysis, features: featureImportance });
   const driftRepo = new DriftRepository(db.pool);
   const drift = new DriftService(driftRepo, new BaselinesRepository(db.pool), catalog, driftStream);
   const driftReports = new DriftReportService(drift, new DriftReportsRepository(db.pool), catalog);
@@ -244,8 +244,9 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
     () => delivery.wake(),
     app.log,
   );
+  const alertsRepo = new AlertsRepository(db.pool);
   const alerts = new AlertService(
-    new AlertsRepository(db.pool),
+    alertsRepo,
     (alert, created) => app.log.warn({ alert: { id: alert.id, type: alert.type, severity: alert.severity, count: alert.count } }, `${created ? 'alert' : 'alert again'}: ${alert.title}`),
     alertNotifier,
     catalog,
@@ -259,10 +260,9 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   );
   // server.ts starts the worker; closing the app waits for the deliveries in flight.
   app.addHook('preClose', () => delivery.stop());
-  const livePerformance = publishPerformance(new PerformanceService(analytics, catalog), metrics);
   // The decision's drift check reads the latest stored drift report (the daily job stores one per model).
   const driftSeverity: DriftSeverityProvider = overrides.driftSeverity ?? ((modelId) => driftReports.latestSeverity(modelId));
-  const decisions = new RetrainDecisionService(models, policies, livePerformance, retrainRepo, webhooksRepo, driftSeverity);
+  const decisions = new RetrainDecisionService(models, policies, performance, retrainRepo, webhooksRepo, driftSeverity);
   const retrain = new RetrainService({
     repo: retrainRepo,
     webhooks: webhooksRepo,
@@ -277,7 +277,7 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
     publicUrl: config.publicUrl,
     wake: () => delivery.wake(),
   });
-  const gate = new PromotionGateService(models, modelsRepo, catalog, livePerformance, policies, retrainRepo, alerts);
+  const gate = new PromotionGateService(models, modelsRepo, catalog, performance, policies, retrainRepo, alerts);
   await app.register(retrainingRoutes, { policies, retrain });
   await app.register(datasetRoutes, { datasets });
   await app.register(webhookRoutes, { webhooks: webhookConfig });
@@ -287,14 +287,14 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   const reports = new ReportService({
     catalog,
     models,
-    performance: new PerformanceService(analytics, catalog),
-    errors: new ErrorAnalysisService(analytics, catalog),
+    performance,
+    errors: errorAnalysis,
     analytics,
     drift,
     driftReports,
     retrain,
     experiments,
-    alerts: new AlertsRepository(db.pool),
+    alerts: alertsRepo,
     reports: new ReportsRepository(db.pool),
     publicUrl: config.publicUrl,
   });
@@ -304,10 +304,10 @@ export async function buildApp(config: Readonly<Config> & { databaseUrl: string 
   const learningRepo = new LearningRepository(db.pool);
   const jobRuns = new JobRunsRepository(db.pool);
   const modelIds = async (names: string[]) => new Map((await Promise.all([...new Set(names)].map((n) => catalog.find(n)))).flatMap((m) => (m ? [[m.name, m.id] as const] : [])));
-  const daily = new DailyLearningService({ repo: learningRepo, policies, performance: livePerformance, errors: new ErrorAnalysisService(analytics, catalog), driftReports, driftStream, retrain, gate, alerts });
+  const daily = new DailyLearningService({ repo: learningRepo, policies, performance, errors: errorAnalysis, driftReports, driftStream, retrain, gate, alerts });
   const experimentWatch = new ExperimentWatch(experiments, alerts, modelIds);
   const weekly = new WeeklyLearningService({
-    features: new FeatureImportanceService(analytics, catalog),
+    features: featureImportance,
     retrain,
     report: async (name) => {
       const report = await reports.build(name, { period: '7d' });

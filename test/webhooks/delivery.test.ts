@@ -332,7 +332,8 @@ describe('deliveries survive the process', () => {
       expect((await getRequest(hung.id)).delivery.attempts).toHaveLength(0);
       await receiver.close();
       receiver = await startReceiver();
-      expect(await draining).toMatchObject({ attempted: 2 });
+      // Both were attempted (the hung one's retry, on the fast schedule, may have been attempted too).
+      expect((await draining).attempted).toBeGreaterThanOrEqual(2);
     } finally {
       await pool.end();
     }

@@ -67,6 +67,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
  * forced one where it applies), PSI as the effect size, missing values, unseen categories. The p-value
  * verdict is final only after `correctAndRate` corrected the p-values of the whole family.
  */
+/** A column before (or without) a test's result. */
+function untested(name: string, type: DriftFeatureType, status: FeatureStatus, reasons: string[]) {
+  return { name, type, status, method: null, statistic: null, pValue: null, adjustedPValue: null, threshold: null, drifted: false, severity: 'none' as const, effectSize: null, reasons };
+}
+
 export function compareColumn(name: string, reference: ValueColumn, current: ValueColumn, options: DriftOptions): ColumnDrift {
   const inReference = reference.present > 0;
   const inCurrent = current.present > 0;
@@ -78,18 +83,7 @@ export function compareColumn(name: string, reference: ValueColumn, current: Val
     current: share(current.rows - current.present + mismatchCur, current.rows),
   };
   const base: ColumnDrift = {
-    name,
-    type,
-    status: 'tested',
-    method: null,
-    statistic: null,
-    pValue: null,
-    adjustedPValue: null,
-    threshold: null,
-    drifted: false,
-    severity: 'none',
-    effectSize: null,
-    reasons: [],
+    ...untested(name, type, 'tested', []),
     details: {
       referenceCount: reference.present - mismatchRef,
       currentCount: current.present - mismatchCur,
@@ -157,18 +151,7 @@ export function compareColumnSafely(name: string, reference: ValueColumn, curren
   } catch (error) {
     const type = reference.present > 0 ? reference.inferType() : current.inferType();
     return {
-      name,
-      type,
-      status: 'not_tested',
-      method: null,
-      statistic: null,
-      pValue: null,
-      adjustedPValue: null,
-      threshold: null,
-      drifted: false,
-      severity: 'none',
-      effectSize: null,
-      reasons: [`could not be tested: ${(error as Error).message}`],
+      ...untested(name, type, 'not_tested', [`could not be tested: ${(error as Error).message}`]),
       details: { referenceCount: reference.present, currentCount: current.present, missing: { reference: share(reference.rows - reference.present, reference.rows), current: share(current.rows - current.present, current.rows) } },
       testDrifted: false,
       missingShift: 0,

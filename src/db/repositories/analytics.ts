@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ProbabilityBin } from '../../domain/performance-metrics.js';
+import type { GroupAggregates, ProbabilityBin } from '../../domain/performance-metrics.js';
 import {
   type AnalyticsFilter,
   type AnalyticsTask,
@@ -20,22 +20,15 @@ export type { AnalyticsFilter, AnalyticsTask, BucketUnit, Grouping, OutcomeSourc
 /** A group key as the service sees it: null (no grouping, or no version), a version id, or a bucket start (ISO). */
 export type GroupKey = string | null;
 
-export interface SummaryRow {
+/** The group's counts and the task's error sums, as the domain's aggregates name them. */
+export interface SummaryRow extends Pick<GroupAggregates, 'n' | 'correct' | 'absSum' | 'sqSum' | 'errSum' | 'actualVarPop' | 'apeN' | 'apeSum'> {
   g: GroupKey;
-  n: number;
   firstAt: Date;
   lastAt: Date;
   delayMean: number;
   delayMax: number;
   /** Label delay percentiles at DELAY_QUANTILES. */
   delayPercentiles: number[];
-  correct?: number;
-  absSum?: number;
-  sqSum?: number;
-  errSum?: number;
-  actualVarPop?: number;
-  apeN?: number;
-  apeSum?: number | null;
 }
 
 export interface ConfusionRow {
